@@ -1,0 +1,20 @@
+import type { TokenService } from "@app/auth";
+import type { Database, User, UserService } from "@app/core";
+import type { Logger } from "./logger.js";
+
+/** What `createApp` needs; `server.ts` builds the real ones once per process, tests build their own. */
+export interface AppDeps {
+  logger: Logger;
+  database: Database;
+  users: UserService;
+  tokens: TokenService;
+}
+
+/** Types `c.var` in every handler and middleware. `user` is set by `requireUser` only. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    user: User;
+  };
+}

@@ -1,0 +1,31 @@
+import type { User } from "@app/core";
+import { createMiddleware } from "hono/factory";
+import { routePath } from "hono/route";
+import type { AppEnv } from "../app-env.js";
+import type { Logger } from "../logger.js";
+
+export interface RequestLogOptions {
+  logger: Logger;
+}
+
+/** One access line per request, written after the response is known, with a per-request child logger. */
+export function requestLog({ logger }: RequestLogOptions) {
+  return createMiddleware<AppEnv>(async function requestLog(c, next) {
+    const startedAt = performance.now();
+    const requestLogger = logger.child({ requestId: c.var.requestId });
+    c.set("logger", requestLogger);
+    await next();
+    const user = c.get("user") as User | undefined;
+    requestLogger.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        route: routePath(c, -1),
+        status: c.res.status,
+        durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
+        ...(user ? { userId: user.id } : {}),
+      },
+      "request",
+    );
+  });
+}

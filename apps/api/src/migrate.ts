@@ -1,0 +1,25 @@
+/** `pnpm db:migrate`: applies the committed migrations to DATABASE_URL (or the embedded database). */
+import { createDatabase, migrateDatabase } from "@app/core";
+import { ConfigError, loadConfigFromEnvironment } from "./config.js";
+
+async function main(): Promise<void> {
+  const config = loadConfigFromEnvironment();
+  const database = await createDatabase(
+    config.database.url ? { url: config.database.url, poolSize: 1 } : { dataDir: config.database.dataDir },
+  );
+  try {
+    await migrateDatabase(database);
+    process.stdout.write(`migrations applied (${database.driver})\n`);
+  } finally {
+    await database.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    error instanceof ConfigError
+      ? `${error.message}\n`
+      : `migration failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+/**
+ * Every error response is an RFC 9457 problem (application/problem+json). This file is the one table
+ * from error code to status, title and type; `app.onError` and the validation hook are its only callers.
+ */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+const TABLE = {
+  VALIDATION_FAILED: { status: 422, title: "Your request parameters didn't validate" },
+  MALFORMED_JSON: { status: 400, title: "Malformed JSON body" },
+  BAD_REQUEST: { status: 400, title: "Bad request" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "Request body too large" },
+  NOT_FOUND: { status: 404, title: "Not found" },
+  EMAIL_TAKEN: { status: 409, title: "Email already registered" },
+  INVALID_CREDENTIALS: { status: 401, title: "Invalid credentials" },
+  UNAUTHENTICATED: { status: 401, title: "Authentication required" },
+  INVALID_TOKEN: { status: 401, title: "Invalid access token" },
+  FORBIDDEN: { status: 403, title: "Forbidden" },
+  USER_NOT_FOUND: { status: 404, title: "User not found" },
+  CONFLICT: { status: 409, title: "Conflict" },
+  RATE_LIMITED: { status: 429, title: "Too many requests" },
+  DATABASE_UNAVAILABLE: { status: 503, title: "Service temporarily unavailable" },
+  INTERNAL: { status: 500, title: "Internal server error" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+
+export type ProblemCode = keyof typeof TABLE;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+export function isProblemCode(code: string): code is ProblemCode {
+  return Object.hasOwn(TABLE, code);
+}
+
+export function problemType(code: ProblemCode): string {
+  return `/problems/${code.toLowerCase().replaceAll("_", "-")}`;
+}
+
+export function buildProblem(code: ProblemCode, detail: string, errors?: FieldError[]): Problem {
+  const { status, title } = TABLE[code];
+  return { type: problemType(code), title, status, detail, ...(errors ? { errors } : {}) };
+}
+
+export function problemResponse(
+  c: Context,
+  code: ProblemCode,
+  detail: string,
+  options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+): Response {
+  const problem = buildProblem(code, detail, options.errors);
+  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
+    "Content-Type": PROBLEM_CONTENT_TYPE,
+    ...options.headers,
+  });
+}

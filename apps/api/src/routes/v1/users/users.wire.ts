@@ -1,0 +1,116 @@
+/**
+ * The users resource on the wire: request schemas (which also generate the OpenAPI document) and the
+ * one mapper from a domain user to JSON. Rows are never serialised directly; that is how hashes leak.
+ */
+import { MAX_PASSWORD_BYTES, passwordByteLength } from "@app/auth";
+import type { User } from "@app/core";
+import { z } from "@hono/zod-openapi";
+
+export const MIN_PASSWORD_CHARACTERS = 8;
+export const MAX_EMAIL_LENGTH = 254;
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`)
+  .pipe(z.email("must be a valid email address"))
+  .openapi({ type: "string", format: "email", maxLength: MAX_EMAIL_LENGTH, example: "ada@example.com" });
+
+/** Characters are counted as code points (what a person sees), bytes as bcrypt sees them. */
+export const newPasswordSchema = z
+  .string()
+  .refine((value) => [...value].length >= MIN_PASSWORD_CHARACTERS, {
+    message: `must be at least ${MIN_PASSWORD_CHARACTERS} characters`,
+  })
+  .refine((value) => passwordByteLength(value) <= MAX_PASSWORD_BYTES, {
+    message: `must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`,
+  })
+  .openapi({
+    type: "string",
+    format: "password",
+    minLength: MIN_PASSWORD_CHARACTERS,
+    example: "correct horse battery",
+  });
+
+export const fullNameSchema = z
+  .string()
+  .trim()
+  .max(255, "must be at most 255 characters")
+  .nullable()
+  .openapi({ example: "Ada Lovelace" });
+
+export const registerBodySchema = z
+  .object({
+    email: emailSchema,
+    password: newPasswordSchema,
+    full_name: fullNameSchema.optional(),
+  })
+  .openapi("RegisterRequest");
+
+/** Login checks credentials, not password rules: a password that could never have been set simply fails. */
+const loginPasswordSchema = z
+  .string()
+  .min(1, "is required")
+  .max(1024, "is too long")
+  .openapi({ format: "password" });
+
+export const loginJsonSchema = z
+  .object({
+    email: z.string().trim().min(1, "is required").max(1024, "is too long"),
+    password: loginPasswordSchema,
+  })
+  .openapi("LoginRequest");
+
+/** RFC 6749 §4.3: the OAuth2 resource-owner password grant, as OpenAPI tools (the docs' Authorize) send it. */
+export const loginFormSchema = z
+  .object({
+    username: z.string().trim().min(1, "is required").max(1024, "is too long"),
+    password: loginPasswordSchema,
+    grant_type: z.literal("password", 'must be "password"').optional(),
+    scope: z.string().max(1024).optional(),
+  })
+  .openapi("OAuth2PasswordRequest");
+
+export const tokenResponseSchema = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal("bearer"),
+    expires_in: z.number().int().openapi({ description: "Lifetime of the access token in seconds" }),
+  })
+  .openapi("TokenResponse");
+
+export const userResourceSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string().openapi({ format: "email" }),
+    full_name: z.string().nullable(),
+    is_active: z.boolean(),
+    is_superuser: z.boolean(),
+    created_at: z.string().openapi({ format: "date-time" }),
+    updated_at: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("User");
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+export type UserResource = z.infer<typeof userResourceSchema>;
+
+export function toUserResource(user: User): UserResource {
+  return {
+    id: user.id,
+    email: user.email,
+    full_name: user.fullName,
+    is_active: user.isActive,
+    is_superuser: user.isSuperuser,
+    created_at: user.createdAt.toISOString(),
+    updated_at: user.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,28 @@
+/** A password bcrypt cannot hash faithfully: it would silently ignore everything past 72 bytes. */
+export class PasswordTooLongError extends Error {
+  override readonly name = "PasswordTooLongError";
+  readonly code = "PASSWORD_TOO_LONG";
+  constructor(readonly maxBytes: number) {
+    super(`password must be at most ${maxBytes} bytes in UTF-8`);
+  }
+}
+
+export type InvalidTokenReason =
+  | "malformed"
+  | "wrong_algorithm"
+  | "bad_signature"
+  | "expired"
+  | "not_yet_valid"
+  | "missing_claim";
+
+/**
+ * Any reason an access token is refused. The message never contains the token itself (hono's
+ * Jwt* errors do, which is why they are not rethrown as they are).
+ */
+export class InvalidTokenError extends Error {
+  override readonly name = "InvalidTokenError";
+  readonly code = "INVALID_TOKEN";
+  constructor(readonly reason: InvalidTokenReason) {
+    super(`invalid access token: ${reason.replaceAll("_", " ")}`);
+  }
+}

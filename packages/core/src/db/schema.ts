@@ -1,0 +1,29 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+// Millisecond precision: what a JS Date holds, so a value read back compares equal to what was written.
+const timestamptz = () => timestamp({ withTimezone: true, precision: 3, mode: "date" });
+
+export const users = pgTable(
+  "users",
+  {
+    /** UUIDv7, generated in the app: time-ordered, so inserts append to the primary-key index. */
+    id: uuid().primaryKey(),
+    /** Stored trimmed and lower-cased (see `normalizeEmail`); uniqueness is enforced on lower(email) regardless. */
+    email: text().notNull(),
+    hashedPassword: text().notNull(),
+    fullName: text(),
+    isActive: boolean().notNull().default(true),
+    isSuperuser: boolean().notNull().default(false),
+    /** Access tokens issued before this instant are refused. */
+    passwordChangedAt: timestamptz().notNull().defaultNow(),
+    createdAt: timestamptz().notNull().defaultNow(),
+    updatedAt: timestamptz().notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("users_email_lower_key").on(sql`lower(${table.email})`),
+    index("users_created_at_idx").on(table.createdAt, table.id),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;

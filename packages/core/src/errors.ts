@@ -1,0 +1,58 @@
+/**
+ * Domain errors: what went wrong, in words safe to show a client. `code` is stable (the API maps it to
+ * an HTTP problem); `message` never contains SQL, hashes or tokens; the driver error, if any, is `cause`.
+ */
+export class DomainError extends Error {
+  override readonly name: string = "DomainError";
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class EmailTakenError extends DomainError {
+  override readonly name = "EmailTakenError";
+  constructor(options?: { cause?: unknown }) {
+    super("EMAIL_TAKEN", "A user with this email already exists.", options);
+  }
+}
+
+export class InvalidCredentialsError extends DomainError {
+  override readonly name = "InvalidCredentialsError";
+  constructor() {
+    super("INVALID_CREDENTIALS", "Incorrect email or password.");
+  }
+}
+
+export class UserNotFoundError extends DomainError {
+  override readonly name = "UserNotFoundError";
+  constructor() {
+    super("USER_NOT_FOUND", "No such user.");
+  }
+}
+
+export class InactiveUserError extends DomainError {
+  override readonly name = "InactiveUserError";
+  constructor() {
+    super("INACTIVE_USER", "This account is deactivated.");
+  }
+}
+
+/** The token predates the user's last password change (or sign-out everywhere). */
+export class TokenRevokedError extends DomainError {
+  override readonly name = "TokenRevokedError";
+  constructor() {
+    super("TOKEN_REVOKED", "This token has been revoked.");
+  }
+}
+
+/** The database refused, dropped or timed out a connection: a fault, not the client's mistake. */
+export class DatabaseUnavailableError extends DomainError {
+  override readonly name = "DatabaseUnavailableError";
+  constructor(options?: { cause?: unknown }) {
+    super("DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly.", options);
+  }
+}

@@ -1,0 +1,9 @@
+export { createCountingHasher } from "./fake-hasher.js";
+export type { TestDatabase, TestDatabaseKind } from "./test-database.js";
+export {
+  DEFAULT_TEST_DATABASE_URL,
+  openTestDatabase,
+  testDatabaseKinds,
+  testDatabaseUrl,
+  withDatabase,
+} from "./test-database.js";

@@ -1,0 +1,144 @@
+import { eq, sql } from "drizzle-orm";
+import { uuidv7 } from "uuidv7";
+import type { Db } from "../db/client.js";
+import { translateDatabaseError } from "../db/database-errors.js";
+import { users } from "../db/schema.js";
+import { normalizeEmail, type User } from "./user.js";
+
+/** A user with the password hash: only the repository and the user service ever see one. */
+export type UserRecord = User & { hashedPassword: string };
+
+export interface NewUser {
+  email: string;
+  hashedPassword: string;
+  fullName?: string | null | undefined;
+  isSuperuser?: boolean | undefined;
+  isActive?: boolean | undefined;
+}
+
+export interface UserPatch {
+  email?: string | undefined;
+  fullName?: string | null | undefined;
+  isActive?: boolean | undefined;
+  isSuperuser?: boolean | undefined;
+  hashedPassword?: string | undefined;
+  passwordChangedAt?: Date | undefined;
+}
+
+const userColumns = {
+  id: users.id,
+  email: users.email,
+  fullName: users.fullName,
+  isActive: users.isActive,
+  isSuperuser: users.isSuperuser,
+  passwordChangedAt: users.passwordChangedAt,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+};
+const recordColumns = { ...userColumns, hashedPassword: users.hashedPassword };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A string that is not a uuid names no user; asking Postgres would only raise a cast error. */
+const isUuid = (id: string) => UUID.test(id);
+
+/** Drops the hash: the shape everything outside core works with. */
+export function toUser(record: UserRecord): User {
+  const { hashedPassword: _hash, ...user } = record;
+  return user;
+}
+
+/**
+ * Inserts a user with a new time-ordered id and the normalised email.
+ * @throws EmailTakenError when the email (case-insensitively) exists, even under a concurrent insert.
+ */
+export async function createUser(db: Db, input: NewUser): Promise<User> {
+  const now = new Date();
+  try {
+    const [row] = await db
+      .insert(users)
+      .values({
+        id: uuidv7(),
+        email: normalizeEmail(input.email),
+        hashedPassword: input.hashedPassword,
+        fullName: input.fullName ?? null,
+        isSuperuser: input.isSuperuser ?? false,
+        isActive: input.isActive ?? true,
+        passwordChangedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning(userColumns);
+    if (!row) throw new Error("insert returned no row");
+    return row;
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
+/** Looks a user up by email, case-insensitively (through the `lower(email)` index). */
+export async function getUserByEmail(db: Db, email: string): Promise<UserRecord | null> {
+  try {
+    const [row] = await db
+      .select(recordColumns)
+      .from(users)
+      .where(sql`lower(${users.email}) = ${normalizeEmail(email)}`)
+      .limit(1);
+    return row ?? null;
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
+export async function getUserById(db: Db, id: string): Promise<User | null> {
+  if (!isUuid(id)) return null;
+  try {
+    const [row] = await db.select(userColumns).from(users).where(eq(users.id, id)).limit(1);
+    return row ?? null;
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
+/** Like `getUserById`, with the hash, for password checks. */
+export async function getUserRecordById(db: Db, id: string): Promise<UserRecord | null> {
+  if (!isUuid(id)) return null;
+  try {
+    const [row] = await db.select(recordColumns).from(users).where(eq(users.id, id)).limit(1);
+    return row ?? null;
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
+/**
+ * Applies the given fields (others untouched) and bumps `updatedAt`.
+ * @returns the updated user, or null when there is no such user.
+ * @throws EmailTakenError when the new email belongs to someone else.
+ */
+export async function updateUser(db: Db, id: string, patch: UserPatch): Promise<User | null> {
+  if (!isUuid(id)) return null;
+  const values: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
+  if (patch.email !== undefined) values.email = normalizeEmail(patch.email);
+  if (patch.fullName !== undefined) values.fullName = patch.fullName;
+  if (patch.isActive !== undefined) values.isActive = patch.isActive;
+  if (patch.isSuperuser !== undefined) values.isSuperuser = patch.isSuperuser;
+  if (patch.hashedPassword !== undefined) values.hashedPassword = patch.hashedPassword;
+  if (patch.passwordChangedAt !== undefined) values.passwordChangedAt = patch.passwordChangedAt;
+  try {
+    const [row] = await db.update(users).set(values).where(eq(users.id, id)).returning(userColumns);
+    return row ?? null;
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
+/** @returns whether a user was deleted. */
+export async function deleteUser(db: Db, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  try {
+    const rows = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+    return rows.length > 0;
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}

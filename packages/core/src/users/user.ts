@@ -1,0 +1,39 @@
+/** A user as the domain sees it. Deliberately carries no password hash: nothing outside core needs it. */
+export interface User {
+  id: string;
+  email: string;
+  fullName: string | null;
+  isActive: boolean;
+  isSuperuser: boolean;
+  passwordChangedAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Emails are compared case-insensitively after trimming; we store them in that normal form so that
+ * what a user sees back is exactly what uniqueness was checked against.
+ */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * The first second (epoch seconds) from which an access token's `iat` is acceptable for this user.
+ * Tokens carry whole-second `iat`s (RFC 7519, and what other JWT libraries insist on), so a change at
+ * 12:00:00.400 must refuse every token stamped 12:00:00: the boundary is the next whole second, and new
+ * tokens are stamped no earlier than it (see `issuedAtFloor` in the token service).
+ */
+export function tokensValidFrom(user: Pick<User, "passwordChangedAt">): number {
+  return Math.floor(user.passwordChangedAt.getTime() / 1000) + 1;
+}
+
+/**
+ * The `passwordChangedAt` to store when a password changes (or every session is revoked) at `now`.
+ * Tokens issued since the previous change may carry `iat` = the previous boundary, which can lie up to a
+ * second ahead of the clock; moving at least one second past the previous change keeps the new boundary
+ * strictly above every `iat` issued before it.
+ */
+export function nextPasswordChangedAt(user: Pick<User, "passwordChangedAt">, now: Date = new Date()): Date {
+  return new Date(Math.max(now.getTime(), user.passwordChangedAt.getTime() + 1000));
+}
