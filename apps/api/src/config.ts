@@ -3,6 +3,7 @@
  * `loadConfig(env)` takes the environment as an argument so tests can build several configurations.
  */
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 
 const MIN_SECRET_BYTES = 32;
@@ -37,6 +38,8 @@ const schema = z
     ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(1800),
     BCRYPT_COST: integer(4, 16).default(12),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // issue 7 (cluster mode): worker processes of the Node entry; only used with a PostgreSQL DATABASE_URL.
+    WEB_CONCURRENCY: optionalString.pipe(z.coerce.number<string>().int().min(1).max(256).optional()),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
@@ -66,6 +69,8 @@ export interface Config {
   jwt: { secret: string; ttlSeconds: number; secretWasGenerated: boolean };
   bcryptCost: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Node cluster workers (`WEB_CONCURRENCY`, default the available cores); `explicit` when the variable was set. */
+  webConcurrency: { workers: number; explicit: boolean };
 }
 
 export class ConfigError extends Error {
@@ -99,6 +104,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     bcryptCost: e.BCRYPT_COST,
     logLevel: e.LOG_LEVEL,
+    webConcurrency: {
+      workers: e.WEB_CONCURRENCY ?? availableParallelism(),
+      explicit: e.WEB_CONCURRENCY !== undefined,
+    },
   };
 }
 

@@ -1,11 +1,10 @@
 /**
- * The Node entry: loadConfig → logger → database and services → createApp → listen.
+ * The Node entry: loadConfig → logger → (cluster primary? fork workers, see cluster.ts) → database and
+ * services → createApp → listen.
  * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, close the database, exit 0.
  */
-import { serve } from "@hono/node-server";
-import { createApp } from "./app.js";
+import { runClusterPrimary } from "./cluster.js";
 import { ConfigError, loadConfigFromEnvironment } from "./config.js";
-import { createDeps } from "./deps.js";
 import { createLogger } from "./logger.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -18,6 +17,13 @@ async function main(): Promise<void> {
       "JWT_SECRET is not set: using a random per-process secret; tokens will not survive a restart",
     );
   }
+  // issue 7: a cluster primary only supervises workers, so the app and database modules load lazily.
+  if (runClusterPrimary(config, logger)) return;
+  const [{ serve }, { createApp }, { createDeps }] = await Promise.all([
+    import("@hono/node-server"),
+    import("./app.js"),
+    import("./deps.js"),
+  ]);
   const deps = await createDeps(config, logger);
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {

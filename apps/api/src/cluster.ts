@@ -1,0 +1,116 @@
+/**
+ * Cluster mode of the Node entry (issue 7): with a PostgreSQL `DATABASE_URL`, the primary forks
+ * `WEB_CONCURRENCY` workers that share the port, restarts one that dies unexpectedly (with backoff),
+ * forwards SIGTERM/SIGINT and exits 0 once every worker has exited. The primary serves nothing and never
+ * opens the database, so it imports nothing heavy.
+ * The embedded database is a single-process store (PGlite holds its data folder), so it never clusters.
+ */
+import cluster, { type Worker } from "node:cluster";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+
+const RESTART_BASE_DELAY_MS = 100;
+const RESTART_MAX_DELAY_MS = 10_000;
+/** Workers that die this many times in a row without ever listening mean the service cannot start. */
+const MAX_CONSECUTIVE_FAILURES = 10;
+/** Longer than a worker's own grace period, so workers finish their in-flight requests first. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+export type ProcessRole = "single" | "primary" | "worker";
+
+/** How this process runs, given the configuration. Pure, for tests. */
+export function processRole(
+  config: Pick<Config, "database" | "webConcurrency">,
+  isPrimary: boolean,
+): ProcessRole {
+  if (!isPrimary) return "worker";
+  if (config.database.url === undefined || config.webConcurrency.workers <= 1) return "single";
+  return "primary";
+}
+
+/**
+ * Decides the process role and, in the primary, forks and supervises the workers.
+ * @returns true when this process is the cluster primary (the caller must then not serve).
+ */
+export function runClusterPrimary(config: Config, logger: Logger): boolean {
+  const role = processRole(config, cluster.isPrimary);
+  if (role === "single" && config.database.url === undefined && config.webConcurrency.explicit) {
+    if (config.webConcurrency.workers > 1) {
+      logger.warn(
+        { webConcurrency: config.webConcurrency.workers },
+        "WEB_CONCURRENCY is ignored with the embedded database: it runs in one process (set DATABASE_URL to use several)",
+      );
+    }
+  }
+  if (role !== "primary") return false;
+  // A generated (development) secret must be the same in every worker, or a token works on one in N.
+  const workerEnv = config.jwt.secretWasGenerated ? { JWT_SECRET: config.jwt.secret } : {};
+  superviseWorkers(config.webConcurrency.workers, workerEnv, logger);
+  return true;
+}
+
+function superviseWorkers(count: number, workerEnv: Record<string, string>, logger: Logger): void {
+  let stopping = false;
+  let consecutiveFailures = 0;
+  const listened = new WeakSet<Worker>();
+
+  const fork = () => {
+    if (!stopping) cluster.fork(workerEnv);
+  };
+
+  cluster.on("listening", (worker) => {
+    listened.add(worker);
+    consecutiveFailures = 0;
+    logger.info({ pid: worker.process.pid }, "worker listening");
+  });
+
+  cluster.on("exit", (worker, code, signal) => {
+    const alive = Object.keys(cluster.workers ?? {}).length;
+    if (stopping) {
+      if (alive === 0) {
+        logger.info("every worker has exited");
+        logger.flush();
+        process.exit(); // 0, or the 1 set when giving up
+      }
+      return;
+    }
+    if (!listened.has(worker)) consecutiveFailures += 1;
+    if (consecutiveFailures >= MAX_CONSECUTIVE_FAILURES) {
+      logger.fatal({ failures: consecutiveFailures }, "workers keep failing before they listen; giving up");
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill("SIGTERM");
+      logger.flush();
+      process.exitCode = 1;
+      if (alive === 0) process.exit();
+      return;
+    }
+    const delay =
+      consecutiveFailures === 0
+        ? 0
+        : Math.min(RESTART_BASE_DELAY_MS * 2 ** (consecutiveFailures - 1), RESTART_MAX_DELAY_MS);
+    logger.error({ pid: worker.process.pid, code, signal, restartInMs: delay }, "worker died; restarting it");
+    setTimeout(fork, delay);
+  });
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down the workers");
+    // Signal each worker directly (not worker.kill(), which disconnects first) so its own graceful
+    // shutdown drains in-flight requests and closes its pool.
+    const workers = Object.values(cluster.workers ?? {});
+    for (const worker of workers) worker?.process.kill(signal);
+    if (workers.length === 0) process.exit(0);
+    setTimeout(() => {
+      logger.error("workers did not exit in time; killing them");
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGKILL");
+      logger.flush();
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+
+  logger.info({ workers: count, pid: process.pid }, `cluster primary: forking ${count} workers`);
+  for (let i = 0; i < count; i += 1) fork();
+}
