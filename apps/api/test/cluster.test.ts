@@ -1,0 +1,163 @@
+/**
+ * Cluster mode of the Node entry (issue 7): WEB_CONCURRENCY workers sharing one port on PostgreSQL,
+ * a single process on the embedded database.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { request } from "node:http";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { openTestDatabase, type TestDatabase } from "@app/core/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processRole } from "../src/cluster.js";
+import { ConfigError, loadConfig } from "../src/config.js";
+import { type RunningServer, startServer } from "./support/server-process.js";
+
+const PASSWORD = "correct horse battery";
+
+/** One request on a fresh connection, so the cluster's round-robin spreads requests over workers. */
+function freshRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: options.method ?? "GET", headers: options.headers, agent: false },
+      (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+function waitFor(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (predicate()) {
+        clearInterval(timer);
+        resolve();
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(timer);
+        reject(new Error("condition not met in time"));
+      }
+    }, 50);
+  });
+}
+
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+describe("WEB_CONCURRENCY", () => {
+  it("defaults to the available cores, reads an explicit value and refuses nonsense", () => {
+    expect(loadConfig({}).webConcurrency).toEqual({ workers: availableParallelism(), explicit: false });
+    expect(loadConfig({ WEB_CONCURRENCY: "" }).webConcurrency.explicit).toBe(false);
+    expect(loadConfig({ WEB_CONCURRENCY: "4" }).webConcurrency).toEqual({ workers: 4, explicit: true });
+    for (const bad of ["0", "-1", "two", "1.5", "1000"]) {
+      expect(() => loadConfig({ WEB_CONCURRENCY: bad })).toThrow(ConfigError);
+    }
+  });
+
+  it("clusters only with PostgreSQL and more than one worker", () => {
+    const postgres = { url: "postgres://db/app", poolSize: 10, dataDir: "./.data" };
+    const embedded = { url: undefined, poolSize: 10, dataDir: "./.data" };
+    const workers = (n: number) => ({ workers: n, explicit: true });
+    expect(processRole({ database: postgres, webConcurrency: workers(4) }, true)).toBe("primary");
+    expect(processRole({ database: postgres, webConcurrency: workers(1) }, true)).toBe("single");
+    expect(processRole({ database: embedded, webConcurrency: workers(4) }, true)).toBe("single");
+    expect(processRole({ database: postgres, webConcurrency: workers(4) }, false)).toBe("worker");
+  });
+});
+
+describe("the Node entry in cluster mode on PostgreSQL", () => {
+  let database: TestDatabase;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    database = await openTestDatabase("postgres", { poolSize: 1 });
+    // No JWT_SECRET: the primary's generated secret must reach every worker.
+    server = await startServer(
+      { DATABASE_URL: database.url ?? "", BCRYPT_COST: "4", WEB_CONCURRENCY: "2" },
+      { listeners: 2 },
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop("SIGKILL");
+    await database?.dispose();
+  });
+
+  it("forks two workers that share the port and one secret, restarts a dead one, exits 0 on SIGTERM", async () => {
+    expect(server.output()).toContain("cluster primary: forking 2 workers");
+
+    const email = `cluster-${Date.now()}@example.com`;
+    const registered = await freshRequest(`${server.url}/v1/users/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    expect(registered.status).toBe(201);
+    const login = await freshRequest(`${server.url}/v1/users/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    const { access_token } = JSON.parse(login.body) as { access_token: string };
+    // Round-robin over fresh connections reaches both workers; a per-worker secret would fail half.
+    for (let i = 0; i < 6; i += 1) {
+      const response = await freshRequest(`${server.url}/v1/users/me`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+      expect(response.status).toBe(200);
+    }
+
+    const workerPids = [...server.output().matchAll(/"pid":(\d+),"msg":"worker listening"/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(workerPids).toHaveLength(2);
+    expect(workerPids).not.toContain(server.process.pid);
+    const [victim] = workerPids;
+    if (victim === undefined) throw new Error("no worker pid");
+    process.kill(victim, "SIGKILL");
+    await waitFor(() => count(server.output(), '"msg":"worker listening"') === 3);
+    expect(server.output()).toContain('"msg":"worker died; restarting it"');
+    expect((await freshRequest(`${server.url}/health`)).status).toBe(200);
+
+    expect(await server.stop("SIGTERM")).toBe(0);
+    expect(count(server.output(), '"msg":"shutting down"')).toBe(2);
+    expect(server.output()).toContain('"msg":"every worker has exited"');
+  });
+});
+
+describe("the Node entry on the embedded database with WEB_CONCURRENCY=3", () => {
+  let dataDir: string;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "um-cluster-embedded-"));
+    server = await startServer({
+      DATA_DIR: dataDir,
+      BCRYPT_COST: "4",
+      JWT_SECRET: "cluster-test-secret-0123456789abcdef0123",
+      WEB_CONCURRENCY: "3",
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop("SIGKILL");
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("stays one process and says so", async () => {
+    expect((await freshRequest(`${server.url}/health`)).status).toBe(200);
+    expect(server.output()).toContain("WEB_CONCURRENCY is ignored with the embedded database");
+    expect(server.output()).not.toContain("cluster primary");
+    expect(count(server.output(), '"msg":"listening')).toBe(1);
+    expect(await server.stop("SIGTERM")).toBe(0);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Horizontal scale (issue 7): two API processes on different ports against one PostgreSQL database with
+ * the same JWT_SECRET behave as one service, which is what Traefik in front of `api` replicas relies on.
+ */
+import { openTestDatabase, type TestDatabase } from "@app/core/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startServer } from "./support/server-process.js";
+
+const SECRET = "horizontal-scale-test-secret-0123456789abcdef";
+const PASSWORD = "correct horse battery";
+let counter = 0;
+const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${++counter}@example.com`;
+
+describe("two API processes on one PostgreSQL", () => {
+  let database: TestDatabase;
+  let a: RunningServer;
+  let b: RunningServer;
+
+  const register = (server: RunningServer, email: string) =>
+    fetch(`${server.url}/v1/users/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+  const login = (server: RunningServer, email: string) =>
+    fetch(`${server.url}/v1/users/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ username: email, password: PASSWORD }),
+    });
+  const me = (server: RunningServer, token: string) =>
+    fetch(`${server.url}/v1/users/me`, { headers: { authorization: `Bearer ${token}` } });
+
+  beforeAll(async () => {
+    database = await openTestDatabase("postgres", { poolSize: 1 });
+    const env = { DATABASE_URL: database.url ?? "", JWT_SECRET: SECRET, BCRYPT_COST: "4" };
+    [a, b] = await Promise.all([startServer(env), startServer(env)]);
+  }, 120_000);
+
+  afterAll(async () => {
+    const codes = await Promise.all([a?.stop("SIGTERM"), b?.stop("SIGTERM")]);
+    await database?.dispose();
+    expect(codes).toEqual([0, 0]);
+  }, 30_000);
+
+  it("runs two separate processes on two ports", () => {
+    expect(a.url).not.toBe(b.url);
+    expect(a.process.pid).not.toBe(b.process.pid);
+  });
+
+  it("a user registered on one process logs in on the other", async () => {
+    const email = uniqueEmail("visible");
+    expect((await register(a, email)).status).toBe(201);
+    expect((await login(b, email)).status).toBe(200);
+    // and the other way round
+    const other = uniqueEmail("visible-back");
+    expect((await register(b, other)).status).toBe(201);
+    expect((await login(a, other)).status).toBe(200);
+  });
+
+  it("a token issued by one process is accepted by the other", async () => {
+    const email = uniqueEmail("token");
+    expect((await register(a, email)).status).toBe(201);
+    const { access_token } = (await (await login(a, email)).json()) as { access_token: string };
+    const onB = await me(b, access_token);
+    expect(onB.status).toBe(200);
+    expect(await onB.json()).toMatchObject({ email });
+    expect((await me(a, access_token)).status).toBe(200);
+  });
+
+  it("the same email registered concurrently on both gives exactly one 201 and 409 for the rest", async () => {
+    const email = uniqueEmail("race");
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => register(i % 2 === 0 ? a : b, email)),
+    );
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([201, ...Array(9).fill(409)]);
+    // the one 201 came from either process; each process refused at least four of its five
+    const refusedBy = (parity: number) =>
+      responses.filter((response, i) => i % 2 === parity && response.status === 409).length;
+    expect(refusedBy(0)).toBeGreaterThanOrEqual(4);
+    expect(refusedBy(1)).toBeGreaterThanOrEqual(4);
+  });
+});
