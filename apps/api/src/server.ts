@@ -5,7 +5,7 @@
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfigFromEnvironment } from "./config.js";
-import { createDeps } from "./deps.js";
+import { createDeps, ensureFirstSuperuser } from "./deps.js";
 import { createLogger } from "./logger.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     );
   }
   const deps = await createDeps(config, logger);
+  await ensureFirstSuperuser(deps, config);
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
