@@ -112,6 +112,20 @@ describe.each(testDatabaseKinds)("admin users API on %s", (kind) => {
     });
   });
 
+  it("logs the route that answered: /me for /me, /:id for an id", async () => {
+    const routeOf = async (path: string, requestId: string) => {
+      await t.request(path, {
+        headers: { authorization: `Bearer ${adminToken}`, "x-request-id": requestId },
+      });
+      const line = t.logs.lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.requestId === requestId);
+      return line?.route;
+    };
+    expect(await routeOf("/v1/users/me", "route-me")).toBe("/v1/users/me");
+    expect(await routeOf(`/v1/users/${adminId}`, "route-id")).toBe("/v1/users/:id");
+  });
+
   describe("PATCH /v1/users/{id}", () => {
     it("changes email, name and flags; deactivation refuses the user's token and login", async () => {
       const email = uniqueEmail("managed");
