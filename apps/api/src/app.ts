@@ -13,8 +13,10 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppDeps, AppEnv } from "./app-env.js";
 import { requestLog } from "./middleware/request-log.js";
+import { registerApiDocs } from "./openapi.js";
 import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
+import { adminUsersRoutes } from "./routes/v1/users/admin-users.routes.js";
 import { usersRoutes } from "./routes/v1/users/users.routes.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -33,7 +35,12 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  const routes = app.route("/", healthRoutes()).route("/v1/users", usersRoutes(deps));
+  // usersRoutes first: its `/me` must match before the admin routes' `/{id}`.
+  const routes = app
+    .route("/", healthRoutes())
+    .route("/v1/users", usersRoutes(deps))
+    .route("/v1/users", adminUsersRoutes(deps));
+  registerApiDocs(app);
 
   app.notFound((c) => problemResponse(c, "NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => handleError(error, c));

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { emailSchema, newPasswordSchema } from "./routes/v1/users/users.wire.js";
 
 const MIN_SECRET_BYTES = 32;
 const KNOWN_PLACEHOLDER_SECRETS = new Set([
@@ -40,8 +41,15 @@ const schema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // issue 7 (cluster mode): worker processes of the Node entry; only used with a PostgreSQL DATABASE_URL.
     WEB_CONCURRENCY: optionalString.pipe(z.coerce.number<string>().int().min(1).max(256).optional()),
+    FIRST_SUPERUSER_EMAIL: optionalString,
+    // Not trimmed: spaces may be part of a password.
+    FIRST_SUPERUSER_PASSWORD: z
+      .string()
+      .optional()
+      .transform((value) => (value === "" ? undefined : value)),
   })
   .superRefine((env, ctx) => {
+    checkFirstSuperuser(env, ctx);
     if (env.NODE_ENV !== "production") return;
     const problem = weakSecretReason(env.JWT_SECRET);
     if (problem) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: problem });
@@ -49,6 +57,30 @@ const schema = z
       ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be at least 10 in production" });
     }
   });
+
+/** Both or neither, with the rules registration applies, so a typo stops the start-up instead of being ignored. */
+function checkFirstSuperuser(
+  env: { FIRST_SUPERUSER_EMAIL?: string | undefined; FIRST_SUPERUSER_PASSWORD?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const { FIRST_SUPERUSER_EMAIL: email, FIRST_SUPERUSER_PASSWORD: password } = env;
+  if (email === undefined && password === undefined) return;
+  if (email === undefined || password === undefined) {
+    const missing = email === undefined ? "FIRST_SUPERUSER_EMAIL" : "FIRST_SUPERUSER_PASSWORD";
+    ctx.addIssue({
+      code: "custom",
+      path: [missing],
+      message: "FIRST_SUPERUSER_EMAIL and FIRST_SUPERUSER_PASSWORD must be set together",
+    });
+    return;
+  }
+  const emailProblem = emailSchema.safeParse(email).error?.issues[0]?.message;
+  if (emailProblem) ctx.addIssue({ code: "custom", path: ["FIRST_SUPERUSER_EMAIL"], message: emailProblem });
+  const passwordProblem = newPasswordSchema.safeParse(password).error?.issues[0]?.message;
+  if (passwordProblem) {
+    ctx.addIssue({ code: "custom", path: ["FIRST_SUPERUSER_PASSWORD"], message: passwordProblem });
+  }
+}
 
 function weakSecretReason(secret: string | undefined): string | undefined {
   if (secret === undefined)
@@ -71,6 +103,8 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Node cluster workers (`WEB_CONCURRENCY`, default the available cores); `explicit` when the variable was set. */
   webConcurrency: { workers: number; explicit: boolean };
+  /** Created at start-up when no user has this email (see `ensureFirstSuperuser`). */
+  firstSuperuser: { email: string; password: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -108,6 +142,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       workers: e.WEB_CONCURRENCY ?? availableParallelism(),
       explicit: e.WEB_CONCURRENCY !== undefined,
     },
+    firstSuperuser:
+      e.FIRST_SUPERUSER_EMAIL !== undefined && e.FIRST_SUPERUSER_PASSWORD !== undefined
+        ? { email: e.FIRST_SUPERUSER_EMAIL, password: e.FIRST_SUPERUSER_PASSWORD }
+        : undefined,
   };
 }
 

@@ -24,3 +24,27 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
     tokens: createTokenService({ secret: config.jwt.secret, ttlSeconds: config.jwt.ttlSeconds }),
   };
 }
+
+/**
+ * Applies FIRST_SUPERUSER_EMAIL/PASSWORD: creates that superuser when no user has the email, and
+ * otherwise leaves the existing user exactly as it is (never promoted, its password never reset: the
+ * environment must not be a way to take over an account). Several processes may start at once; the
+ * unique email index lets one create it and the others see it.
+ */
+export async function ensureFirstSuperuser(
+  deps: Pick<AppDeps, "users" | "logger">,
+  config: Pick<Config, "firstSuperuser">,
+): Promise<void> {
+  if (!config.firstSuperuser) return;
+  const { user, created } = await deps.users.ensureSuperuser(config.firstSuperuser);
+  if (created) {
+    deps.logger.info({ userId: user.id, email: user.email }, "first superuser created");
+  } else if (user.isSuperuser) {
+    deps.logger.info({ userId: user.id }, "first superuser already exists; left unchanged");
+  } else {
+    deps.logger.warn(
+      { userId: user.id },
+      "FIRST_SUPERUSER_EMAIL belongs to an existing user who is not a superuser; left unchanged",
+    );
+  }
+}

@@ -19,12 +19,13 @@ async function main(): Promise<void> {
   }
   // issue 7: a cluster primary only supervises workers, so the app and database modules load lazily.
   if (runClusterPrimary(config, logger)) return;
-  const [{ serve }, { createApp }, { createDeps }] = await Promise.all([
+  const [{ serve }, { createApp }, { createDeps, ensureFirstSuperuser }] = await Promise.all([
     import("@hono/node-server"),
     import("./app.js"),
     import("./deps.js"),
   ]);
   const deps = await createDeps(config, logger);
+  await ensureFirstSuperuser(deps, config);
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(

@@ -56,3 +56,33 @@ export class DatabaseUnavailableError extends DomainError {
     super("DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly.", options);
   }
 }
+
+/** The current password given to confirm a password change is wrong. */
+export class IncorrectPasswordError extends DomainError {
+  override readonly name = "IncorrectPasswordError";
+  constructor() {
+    super("INCORRECT_PASSWORD", "The current password is incorrect.");
+  }
+}
+
+/** The caller is signed in but may not do this (e.g. an admin action by a non-superuser). */
+export class ForbiddenError extends DomainError {
+  override readonly name = "ForbiddenError";
+  constructor(message = "You are not allowed to do this.") {
+    super("FORBIDDEN", message);
+  }
+}
+
+/**
+ * The change would leave no active superuser (demoting, deactivating or deleting the last one), after
+ * which nobody could administer the service.
+ */
+export class LastSuperuserError extends DomainError {
+  override readonly name = "LastSuperuserError";
+  constructor() {
+    super(
+      "LAST_SUPERUSER",
+      "This is the last active superuser: make another user a superuser before demoting, deactivating or deleting this one.",
+    );
+  }
+}

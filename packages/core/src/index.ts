@@ -8,23 +8,37 @@ export {
   DatabaseUnavailableError,
   DomainError,
   EmailTakenError,
+  ForbiddenError,
   InactiveUserError,
+  IncorrectPasswordError,
   InvalidCredentialsError,
+  LastSuperuserError,
   TokenRevokedError,
   UserNotFoundError,
 } from "./errors.js";
 export type { PasswordHasher } from "./ports.js";
 export type { User } from "./users/user.js";
 export { nextPasswordChangedAt, normalizeEmail, tokensValidFrom } from "./users/user.js";
-export type { NewUser, UserPatch, UserRecord } from "./users/user-repository.js";
+export type { NewUser, Page, UserPatch, UserRecord } from "./users/user-repository.js";
 export {
   createUser,
   deleteUser,
   getUserByEmail,
   getUserById,
   getUserRecordById,
+  listUsers,
   toUser,
   updateUser,
+  withActiveSuperusersLocked,
 } from "./users/user-repository.js";
-export type { Credentials, RegisterInput, UserService, UserServiceDeps } from "./users/user-service.js";
+export type {
+  AdminUserPatch,
+  Credentials,
+  PasswordChange,
+  ProfilePatch,
+  RegisterInput,
+  UserPage,
+  UserService,
+  UserServiceDeps,
+} from "./users/user-service.js";
 export { createUserService } from "./users/user-service.js";

@@ -20,7 +20,8 @@ export function requestLog({ logger }: RequestLogOptions) {
       {
         method: c.req.method,
         path: c.req.path,
-        route: routePath(c, -1),
+        // The route whose handler ran, not the last that matched: `/v1/users/me` also matches `/{id}`.
+        route: routePath(c),
         status: c.res.status,
         durationMs: Math.round((performance.now() - startedAt) * 100) / 100,
         ...(user ? { userId: user.id } : {}),

@@ -15,6 +15,12 @@ const DESCRIPTIONS: Record<number, string> = {
   503: "The database is unavailable; retry later",
 };
 
+/**
+ * Either scheme authorises a protected route: `bearerAuth` takes a pasted token, `oauth2` lets the docs'
+ * "Authorize" log in through the password flow at `/v1/users/login`. Both send `Authorization: Bearer`.
+ */
+export const BEARER_SECURITY = [{ bearerAuth: [] }, { oauth2: [] }];
+
 /** The documented error responses of a route, all RFC 9457 problems. */
 export function problemResponses<const S extends readonly (keyof typeof DESCRIPTIONS & number)[]>(
   ...statuses: S

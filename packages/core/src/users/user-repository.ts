@@ -1,8 +1,9 @@
-import { eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
 import { users } from "../db/schema.js";
+import { DomainError } from "../errors.js";
 import { normalizeEmail, type User } from "./user.js";
 
 /** A user with the password hash: only the repository and the user service ever see one. */
@@ -139,6 +140,60 @@ export async function deleteUser(db: Db, id: string): Promise<boolean> {
     const rows = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id });
     return rows.length > 0;
   } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
+export interface Page {
+  /** 1–100 rows. */
+  limit: number;
+  /** Rows to skip, ≥ 0. */
+  offset: number;
+}
+
+/** One page of users, oldest first (ties broken by id, so pages never overlap), and the total count. */
+export async function listUsers(db: Db, { limit, offset }: Page): Promise<{ items: User[]; total: number }> {
+  try {
+    const [items, totals] = await Promise.all([
+      db
+        .select(userColumns)
+        .from(users)
+        .orderBy(asc(users.createdAt), asc(users.id))
+        .limit(limit)
+        .offset(offset),
+      db.select({ total: count() }).from(users),
+    ]);
+    return { items, total: totals[0]?.total ?? 0 };
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
+/**
+ * Runs `work` in a transaction that first locks every active superuser row (`SELECT … FOR UPDATE`, in id
+ * order so two callers never deadlock) and hands it their ids. Two concurrent "demote the other one"
+ * requests then serialise: the second re-reads the rows after the first commits and sees one superuser
+ * left. PGlite has a single connection, so there the transaction alone serialises them.
+ */
+export async function withActiveSuperusersLocked<T>(
+  db: Db,
+  work: (tx: Db, activeSuperuserIds: string[]) => Promise<T>,
+): Promise<T> {
+  try {
+    return await db.transaction(async (tx) => {
+      const rows = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.isSuperuser, true), eq(users.isActive, true)))
+        .orderBy(asc(users.id))
+        .for("update");
+      return work(
+        tx,
+        rows.map((row) => row.id),
+      );
+    });
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
     return translateDatabaseError(error);
   }
 }

@@ -4,13 +4,15 @@ import { HTTPException } from "hono/http-exception";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
 import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
-import { jsonContent, problemResponses } from "../../openapi-helpers.js";
+import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
+  changePasswordBodySchema,
   loginFormSchema,
   loginJsonSchema,
   registerBodySchema,
   tokenResponseSchema,
   toUserResource,
+  updateMeBodySchema,
   userResourceSchema,
 } from "./users.wire.js";
 
@@ -54,10 +56,56 @@ const meRoute = createRoute({
   path: "/me",
   tags: ["users"],
   summary: "The signed-in user's profile",
-  security: [{ bearerAuth: [] }],
+  security: BEARER_SECURITY,
   responses: {
     200: jsonContent(userResourceSchema, "The signed-in user"),
     ...problemResponses(401, 503),
+  },
+});
+
+const updateMeRoute = createRoute({
+  method: "patch",
+  path: "/me",
+  tags: ["users"],
+  summary: "Change your own email and/or full name",
+  description:
+    "Only `email` and `full_name` are read; `full_name: null` clears it; `{}` changes nothing. The email is trimmed, lower-cased and must not belong to another user.",
+  security: BEARER_SECURITY,
+  request: { body: { required: true, content: { "application/json": { schema: updateMeBodySchema } } } },
+  responses: {
+    200: jsonContent(userResourceSchema, "The updated user"),
+    ...problemResponses(400, 401, 409, 413, 415, 422, 503),
+  },
+});
+
+const changePasswordRoute = createRoute({
+  method: "post",
+  path: "/me/password",
+  tags: ["users"],
+  summary: "Change your own password",
+  description:
+    "Every access token issued before the change is refused afterwards (this one included); log in again with the new password.",
+  security: BEARER_SECURITY,
+  request: {
+    body: { required: true, content: { "application/json": { schema: changePasswordBodySchema } } },
+  },
+  responses: {
+    204: { description: "Changed" },
+    ...problemResponses(400, 401, 413, 415, 422, 503),
+  },
+});
+
+const deleteMeRoute = createRoute({
+  method: "delete",
+  path: "/me",
+  tags: ["users"],
+  summary: "Delete your own account",
+  description:
+    "The token stops working and the email can register again. The last active superuser cannot delete itself (409).",
+  security: BEARER_SECURITY,
+  responses: {
+    204: { description: "Deleted" },
+    ...problemResponses(401, 409, 503),
   },
 });
 
@@ -97,7 +145,24 @@ export function usersRoutes(deps: AppDeps) {
     })
     .openapi({ ...meRoute, middleware: [authenticated] as const }, (c) =>
       c.json(toUserResource(c.var.user), 200),
-    );
+    )
+    .openapi({ ...updateMeRoute, middleware: [authenticated] as const }, async (c) => {
+      const body = c.req.valid("json");
+      const user = await users.updateProfile(c.var.user.id, { email: body.email, fullName: body.full_name });
+      return c.json(toUserResource(user), 200);
+    })
+    .openapi({ ...changePasswordRoute, middleware: [authenticated] as const }, async (c) => {
+      const body = c.req.valid("json");
+      await users.changePassword(c.var.user.id, {
+        currentPassword: body.current_password,
+        newPassword: body.new_password,
+      });
+      return c.body(null, 204);
+    })
+    .openapi({ ...deleteMeRoute, middleware: [authenticated] as const }, async (c) => {
+      await users.deleteAccount(c.var.user.id);
+      return c.body(null, 204);
+    });
 }
 
 /** Which body parser the login route's content type selects; anything else is a 415. */

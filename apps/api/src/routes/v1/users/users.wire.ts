@@ -101,6 +101,65 @@ export const problemSchema = z
   })
   .openapi("Problem");
 
+/** `PATCH /v1/users/me`: only these fields; others are dropped. An empty object changes nothing. */
+export const updateMeBodySchema = z
+  .object({
+    email: emailSchema.optional(),
+    full_name: fullNameSchema.optional(),
+  })
+  .openapi("UpdateMeRequest");
+
+export const changePasswordBodySchema = z
+  .object({
+    current_password: loginPasswordSchema,
+    new_password: newPasswordSchema,
+  })
+  .openapi("ChangePasswordRequest");
+
+/** `PATCH /v1/users/{id}` (superusers): only these fields; a new `password` refuses the user's earlier tokens. */
+export const adminUpdateUserBodySchema = z
+  .object({
+    email: emailSchema.optional(),
+    full_name: fullNameSchema.optional(),
+    is_active: z.boolean().optional(),
+    is_superuser: z.boolean().optional(),
+    password: newPasswordSchema.optional(),
+  })
+  .openapi("AdminUpdateUserRequest");
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export const listUsersQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int("must be an integer")
+    .min(1, "must be at least 1")
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+    .default(DEFAULT_PAGE_SIZE)
+    .openapi({ type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE }),
+  offset: z.coerce
+    .number()
+    .int("must be an integer")
+    .min(0, "must be at least 0")
+    .max(2_147_483_647, "is too large")
+    .default(0)
+    .openapi({ type: "integer", minimum: 0, default: 0 }),
+});
+
+export const userIdParamSchema = z.object({
+  id: z.uuid("must be a UUID").openapi({ param: { name: "id", in: "path" }, format: "uuid" }),
+});
+
+export const userPageSchema = z
+  .object({
+    items: z.array(userResourceSchema),
+    total: z.number().int().openapi({ description: "How many users there are in all" }),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  })
+  .openapi("UserPage");
+
 export type UserResource = z.infer<typeof userResourceSchema>;
 
 export function toUserResource(user: User): UserResource {

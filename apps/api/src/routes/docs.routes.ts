@@ -1,0 +1,62 @@
+/**
+ * `/docs`: Scalar's API reference, served entirely from this app (no CDN: air-gapped installs and a
+ * strict CSP both work). The page holds no inline script, so `script-src 'self'` is enough; the
+ * OpenAPI URL reaches the external init script through a data attribute.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env.js";
+
+export const OPENAPI_PATH = "/openapi.json";
+
+let scalarBundle: string | undefined;
+
+/** The standalone browser build of @scalar/api-reference, read from node_modules once per process. */
+function loadScalarBundle(): string {
+  if (scalarBundle === undefined) {
+    // The package exports no path to its browser build; find it beside the resolved main entry.
+    const main = createRequire(import.meta.url).resolve("@scalar/api-reference");
+    scalarBundle = readFileSync(join(dirname(main), "browser", "standalone.js"), "utf8");
+  }
+  return scalarBundle;
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>User management API</title>
+  </head>
+  <body>
+    <div id="api-docs" data-openapi-url="${OPENAPI_PATH}"></div>
+    <script src="/docs/scalar.js"></script>
+    <script src="/docs/init.js"></script>
+  </body>
+</html>
+`;
+
+// withDefaultFonts: false keeps the page from fetching fonts from fonts.scalar.com.
+const INIT_SCRIPT = `(function () {
+  var target = document.getElementById("api-docs");
+  window.Scalar.createApiReference(target, {
+    url: target.getAttribute("data-openapi-url"),
+    withDefaultFonts: false,
+    authentication: { preferredSecurityScheme: "oauth2" },
+  });
+})();
+`;
+
+export function docsRoutes() {
+  const bundle = loadScalarBundle();
+  const javascript = {
+    "Content-Type": "text/javascript; charset=utf-8",
+    "Cache-Control": "public, max-age=3600",
+  };
+  return new Hono<AppEnv>()
+    .get("/docs", (c) => c.html(PAGE))
+    .get("/docs/scalar.js", (c) => c.body(bundle, 200, javascript))
+    .get("/docs/init.js", (c) => c.body(INIT_SCRIPT, 200, javascript));
+}

@@ -1,0 +1,109 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { requireSuperuser } from "../../../middleware/require-superuser.js";
+import { requireUser } from "../../../middleware/require-user.js";
+import { validationHook } from "../../../validation.js";
+import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
+import {
+  adminUpdateUserBodySchema,
+  listUsersQuerySchema,
+  toUserResource,
+  userIdParamSchema,
+  userPageSchema,
+  userResourceSchema,
+} from "./users.wire.js";
+
+const listUsersRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["admin"],
+  summary: "List users, oldest first (superusers only)",
+  security: BEARER_SECURITY,
+  request: { query: listUsersQuerySchema },
+  responses: {
+    200: jsonContent(userPageSchema, "A page of users and the total count"),
+    ...problemResponses(401, 403, 422, 503),
+  },
+});
+
+const getUserRoute = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags: ["admin"],
+  summary: "A user by id (superusers only)",
+  security: BEARER_SECURITY,
+  request: { params: userIdParamSchema },
+  responses: {
+    200: jsonContent(userResourceSchema, "The user"),
+    ...problemResponses(401, 403, 404, 422, 503),
+  },
+});
+
+const updateUserRoute = createRoute({
+  method: "patch",
+  path: "/{id}",
+  tags: ["admin"],
+  summary: "Change a user (superusers only)",
+  description:
+    "Only the listed fields are read. A new `password` refuses the user's earlier tokens; `is_active: false` refuses all of them. Demoting or deactivating the last active superuser is refused (409).",
+  security: BEARER_SECURITY,
+  request: {
+    params: userIdParamSchema,
+    body: { required: true, content: { "application/json": { schema: adminUpdateUserBodySchema } } },
+  },
+  responses: {
+    200: jsonContent(userResourceSchema, "The updated user"),
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+  },
+});
+
+const deleteUserRoute = createRoute({
+  method: "delete",
+  path: "/{id}",
+  tags: ["admin"],
+  summary: "Delete a user (superusers only)",
+  description: "Deleting the last active superuser is refused (409).",
+  security: BEARER_SECURITY,
+  request: { params: userIdParamSchema },
+  responses: {
+    204: { description: "Deleted" },
+    ...problemResponses(401, 403, 404, 409, 422, 503),
+  },
+});
+
+/**
+ * The admin API. Mounted after `usersRoutes` on the same prefix, so `/me` is matched there before
+ * `/{id}` can see it. Authentication and the superuser check run before validation: 401, then 403,
+ * then 422.
+ */
+export function adminUsersRoutes(deps: AppDeps) {
+  const { users } = deps;
+  const authenticated = requireUser(deps);
+  const superuser = requireSuperuser();
+
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .openapi({ ...listUsersRoute, middleware: [authenticated, superuser] as const }, async (c) => {
+      const { limit, offset } = c.req.valid("query");
+      const page = await users.listUsers({ limit, offset });
+      return c.json({ items: page.items.map(toUserResource), total: page.total, limit, offset }, 200);
+    })
+    .openapi({ ...getUserRoute, middleware: [authenticated, superuser] as const }, async (c) => {
+      const user = await users.getProfile(c.req.valid("param").id);
+      return c.json(toUserResource(user), 200);
+    })
+    .openapi({ ...updateUserRoute, middleware: [authenticated, superuser] as const }, async (c) => {
+      const body = c.req.valid("json");
+      const user = await users.adminUpdateUser(c.req.valid("param").id, {
+        email: body.email,
+        fullName: body.full_name,
+        isActive: body.is_active,
+        isSuperuser: body.is_superuser,
+        password: body.password,
+      });
+      return c.json(toUserResource(user), 200);
+    })
+    .openapi({ ...deleteUserRoute, middleware: [authenticated, superuser] as const }, async (c) => {
+      await users.adminDeleteUser(c.req.valid("param").id);
+      return c.body(null, 204);
+    });
+}

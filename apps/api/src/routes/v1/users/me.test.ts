@@ -1,0 +1,198 @@
+import { testDatabaseKinds } from "@app/core/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectProblem } from "../../../../test/support/problem.js";
+import { createTestApp, type TestApp } from "../../../../test/support/test-app.js";
+
+const PASSWORD = "correct horse battery";
+let counter = 0;
+const uniqueEmail = (tag = "me") => `${tag}-${Date.now()}-${++counter}@example.com`;
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe.each(testDatabaseKinds)("own account on %s", (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  const send = (method: string, path: string, token: string | undefined, body?: unknown) =>
+    t.request(path, {
+      method,
+      headers: {
+        ...(token ? bearer(token) : {}),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+
+  async function signedIn(fullName?: string) {
+    const email = uniqueEmail();
+    const user = await t.register(email, PASSWORD, fullName);
+    return { user, email, token: await t.login(email) };
+  }
+
+  describe("PATCH /v1/users/me", () => {
+    it("changes email (normalised) and full_name, ignoring fields a user may not set", async () => {
+      const { user, token } = await signedIn("Old Name");
+      const newEmail = uniqueEmail("renamed");
+      const response = await send("PATCH", "/v1/users/me", token, {
+        email: `  ${newEmail.toUpperCase()} `,
+        full_name: "New Name",
+        is_superuser: true,
+        is_active: false,
+        password: "sneaky password",
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        id: user.id,
+        email: newEmail,
+        full_name: "New Name",
+        is_superuser: false,
+        is_active: true,
+      });
+      // the token still works, and the password did not change
+      expect((await t.me(token)).status).toBe(200);
+      await expect(t.login(newEmail, PASSWORD)).resolves.toEqual(expect.any(String));
+    });
+
+    it("clears full_name with null and leaves everything unchanged for {}", async () => {
+      const { token } = await signedIn("Someone");
+      const cleared = await send("PATCH", "/v1/users/me", token, { full_name: null });
+      expect(await cleared.json()).toMatchObject({ full_name: null });
+      const before = await (await t.me(token)).json();
+      const unchanged = await send("PATCH", "/v1/users/me", token, {});
+      expect(unchanged.status).toBe(200);
+      expect(await unchanged.json()).toEqual(before);
+    });
+
+    it("409 when the email belongs to someone else, in any case", async () => {
+      const other = await signedIn();
+      const { token } = await signedIn();
+      await expectProblem(
+        await send("PATCH", "/v1/users/me", token, { email: ` ${other.email.toUpperCase()}` }),
+        409,
+      );
+    });
+
+    it("422 for an invalid email or wrong types, 400 malformed JSON, 415 not JSON, 401 without a token", async () => {
+      const { token } = await signedIn();
+      const invalid = await expectProblem(await send("PATCH", "/v1/users/me", token, { email: "nope" }), 422);
+      expect(invalid.errors?.[0]?.path).toBe("email");
+      await expectProblem(await send("PATCH", "/v1/users/me", token, { full_name: 42 }), 422);
+      await expectProblem(await send("PATCH", "/v1/users/me", token, '{"email":'), 400);
+      await expectProblem(
+        await t.request("/v1/users/me", {
+          method: "PATCH",
+          headers: { ...bearer(token), "content-type": "text/plain" },
+          body: "email=x",
+        }),
+        415,
+      );
+      await expectProblem(
+        await t.request("/v1/users/me", {
+          method: "PATCH",
+          headers: { ...bearer(token), "content-type": "application/json" },
+          body: JSON.stringify({ full_name: "x".repeat(20_000) }),
+        }),
+        413,
+      );
+      await expectProblem(await send("PATCH", "/v1/users/me", undefined, { full_name: "x" }), 401);
+    });
+  });
+
+  describe("POST /v1/users/me/password", () => {
+    it("204; the old token is refused, the old password too, and a new login works at once", async () => {
+      const { email, token } = await signedIn();
+      const response = await send("POST", "/v1/users/me/password", token, {
+        current_password: PASSWORD,
+        new_password: "a brand new password",
+      });
+      expect(response.status).toBe(204);
+      expect(await response.text()).toBe("");
+      const old = await t.me(token);
+      await expectProblem(old, 401);
+      expect(old.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      await expectProblem(await t.postJson("/v1/users/login", { email, password: PASSWORD }), 401);
+      const fresh = await t.login(email, "a brand new password");
+      expect((await t.me(fresh)).status).toBe(200);
+    });
+
+    it("401 problem for a wrong current password, and nothing changes", async () => {
+      const { email, token } = await signedIn();
+      const body = await expectProblem(
+        await send("POST", "/v1/users/me/password", token, {
+          current_password: "not my password",
+          new_password: "a brand new password",
+        }),
+        401,
+      );
+      expect(body.detail).toMatch(/current password/i);
+      expect((await t.me(token)).status).toBe(200);
+      await expect(t.login(email, PASSWORD)).resolves.toEqual(expect.any(String));
+    });
+
+    it("422 for a new password that breaks the rules, 401 without a token", async () => {
+      const { token } = await signedIn();
+      const short = await expectProblem(
+        await send("POST", "/v1/users/me/password", token, {
+          current_password: PASSWORD,
+          new_password: "short",
+        }),
+        422,
+      );
+      expect(short.errors?.[0]?.path).toBe("new_password");
+      await expectProblem(
+        await send("POST", "/v1/users/me/password", token, {
+          current_password: PASSWORD,
+          new_password: "é".repeat(37),
+        }),
+        422,
+      );
+      await expectProblem(
+        await send("POST", "/v1/users/me/password", token, { new_password: "long enough" }),
+        422,
+      );
+      await expectProblem(await send("POST", "/v1/users/me/password", token, "{"), 400);
+      await expectProblem(
+        await send("POST", "/v1/users/me/password", undefined, {
+          current_password: PASSWORD,
+          new_password: "a brand new password",
+        }),
+        401,
+      );
+    });
+  });
+
+  describe("DELETE /v1/users/me", () => {
+    it("204; the token stops working and the email can register again", async () => {
+      const { email, token } = await signedIn();
+      const response = await send("DELETE", "/v1/users/me", token);
+      expect(response.status).toBe(204);
+      await expectProblem(await t.me(token), 401);
+      await expectProblem(await send("DELETE", "/v1/users/me", token), 401);
+      await expect(t.register(email)).resolves.toMatchObject({ email });
+    });
+
+    it("409 for the last active superuser, 401 without a token", async () => {
+      const email = uniqueEmail("only-root");
+      await t.deps.users.ensureSuperuser({ email, password: PASSWORD });
+      const token = await t.login(email);
+      const body = await expectProblem(await send("DELETE", "/v1/users/me", token), 409);
+      expect(body.detail).toMatch(/last active superuser/i);
+      expect((await t.me(token)).status).toBe(200);
+      await expectProblem(await send("DELETE", "/v1/users/me", undefined), 401);
+    });
+  });
+
+  describe("deactivation", () => {
+    it("an inactive user cannot log in and their token is refused", async () => {
+      const { user, email, token } = await signedIn();
+      await t.deps.users.adminUpdateUser(user.id, { isActive: false });
+      await expectProblem(await t.me(token), 401);
+      await expectProblem(await send("PATCH", "/v1/users/me", token, { full_name: "x" }), 401);
+      await expectProblem(await t.postJson("/v1/users/login", { email, password: PASSWORD }), 401);
+    });
+  });
+});

@@ -1,0 +1,225 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectProblem } from "./support/problem.js";
+import { createTestApp, type TestApp } from "./support/test-app.js";
+
+/**
+ * What each route can answer. Every status here is exercised by the route tests (users.test.ts,
+ * me.test.ts, admin-users.test.ts), and 503 by the closed-database test below; the document must list
+ * exactly these, no more (a promise the route cannot keep) and no fewer.
+ */
+const STATUSES: Record<string, number[]> = {
+  "GET /health": [200],
+  "POST /v1/users": [201, 400, 409, 413, 415, 422, 503],
+  "POST /v1/users/login": [200, 400, 401, 413, 415, 422, 503],
+  "GET /v1/users/me": [200, 401, 503],
+  "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 503],
+  "DELETE /v1/users/me": [204, 401, 409, 503],
+  "POST /v1/users/me/password": [204, 400, 401, 413, 415, 422, 503],
+  "GET /v1/users": [200, 401, 403, 422, 503],
+  "GET /v1/users/{id}": [200, 401, 403, 404, 422, 503],
+  "PATCH /v1/users/{id}": [200, 400, 401, 403, 404, 409, 413, 415, 422, 503],
+  "DELETE /v1/users/{id}": [204, 401, 403, 404, 409, 422, 503],
+};
+const PUBLIC = new Set(["GET /health", "POST /v1/users", "POST /v1/users/login"]);
+/** The documentation serves itself; it is not part of the API it documents. */
+const DOCUMENTATION_ROUTES = new Set([
+  "GET /openapi.json",
+  "GET /docs",
+  "GET /docs/scalar.js",
+  "GET /docs/init.js",
+]);
+
+type Operation = {
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+  security?: Record<string, string[]>[];
+  requestBody?: { content: Record<string, unknown> };
+  parameters?: { name: string; in: string }[];
+};
+type Document = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, Record<string, unknown>>; schemas: Record<string, unknown> };
+};
+
+const toOpenApiPath = (path: string) =>
+  (path.length > 1 ? path.replace(/\/$/, "") : path).replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+
+describe("GET /openapi.json", () => {
+  let t: TestApp;
+  let doc: Document;
+  beforeAll(async () => {
+    t = await createTestApp("pglite");
+    const response = await t.request("/openapi.json");
+    expect(response.status).toBe(200);
+    doc = (await response.json()) as Document;
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })),
+    );
+
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const validator = new Validator();
+    const result = await validator.validate(doc as unknown as Record<string, unknown>);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe("3.1");
+  });
+
+  it("documents every route the app serves, and nothing it does not", () => {
+    const served = new Set(
+      t.app.routes
+        .filter((route) => route.method !== "ALL")
+        .map((route) => `${route.method} ${toOpenApiPath(route.path)}`)
+        .filter((key) => !DOCUMENTATION_ROUTES.has(key)),
+    );
+    const documented = new Set(operations().map((o) => o.key));
+    expect([...documented].sort()).toEqual([...served].sort());
+    expect([...documented].sort()).toEqual(Object.keys(STATUSES).sort());
+  });
+
+  it("lists for each route exactly the statuses it can return, errors as problem+json", () => {
+    for (const { key, op } of operations()) {
+      const statuses = Object.keys(op.responses)
+        .map(Number)
+        .sort((a, b) => a - b);
+      expect({ key, statuses }).toEqual({ key, statuses: STATUSES[key] });
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) >= 400)
+          expect(Object.keys(response.content ?? {}), `${key} ${status}`).toEqual([
+            "application/problem+json",
+          ]);
+        if (Number(status) === 204) expect(response.content, `${key} 204`).toBeUndefined();
+      }
+    }
+  });
+
+  it("marks every protected route with the bearer and OAuth2 password schemes", () => {
+    expect(doc.components.securitySchemes).toEqual({
+      bearerAuth: expect.objectContaining({ type: "http", scheme: "bearer", bearerFormat: "JWT" }),
+      oauth2: expect.objectContaining({
+        type: "oauth2",
+        flows: { password: { tokenUrl: "/v1/users/login", scopes: {} } },
+      }),
+    });
+    for (const { key, op } of operations()) {
+      if (PUBLIC.has(key)) expect(op.security, key).toBeUndefined();
+      else expect(op.security, key).toEqual([{ bearerAuth: [] }, { oauth2: [] }]);
+    }
+  });
+
+  it("describes request bodies, parameters and shapes from the validating schemas", () => {
+    const op = (key: string) => operations().find((o) => o.key === key)?.op;
+    expect(Object.keys(op("POST /v1/users/login")?.requestBody?.content ?? {}).sort()).toEqual([
+      "application/json",
+      "application/x-www-form-urlencoded",
+    ]);
+    for (const key of [
+      "POST /v1/users",
+      "PATCH /v1/users/me",
+      "POST /v1/users/me/password",
+      "PATCH /v1/users/{id}",
+    ]) {
+      expect(op(key)?.requestBody?.content, key).toHaveProperty("application/json");
+    }
+    expect(
+      op("GET /v1/users")
+        ?.parameters?.map((p) => `${p.in}:${p.name}`)
+        .sort(),
+    ).toEqual(["query:limit", "query:offset"]);
+    expect(op("GET /v1/users/{id}")?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(["path:id"]);
+    const schemas = doc.components.schemas as Record<
+      string,
+      { properties: Record<string, Record<string, unknown>> }
+    >;
+    expect(schemas.RegisterRequest?.properties.email).toMatchObject({ format: "email", maxLength: 254 });
+    expect(schemas.UpdateMeRequest?.properties.email).toMatchObject({ format: "email" });
+    expect(Object.keys(schemas.AdminUpdateUserRequest?.properties ?? {}).sort()).toEqual([
+      "email",
+      "full_name",
+      "is_active",
+      "is_superuser",
+      "password",
+    ]);
+    expect(Object.keys(schemas.UserPage?.properties ?? {}).sort()).toEqual([
+      "items",
+      "limit",
+      "offset",
+      "total",
+    ]);
+    expect(JSON.stringify(schemas.User)).not.toMatch(/password|hash/i);
+    expect(schemas.Problem).toBeDefined();
+  });
+});
+
+describe("GET /docs", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp("pglite");
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  it("serves a page with no inline script, Scalar's bundle and its init script, all from this origin", async () => {
+    const page = await t.request("/docs");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await page.text();
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.map((m) => m[1]?.trim())).toEqual(['src="/docs/scalar.js"', 'src="/docs/init.js"']);
+    expect(scripts.every((m) => m[2] === "")).toBe(true);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).toContain('data-openapi-url="/openapi.json"');
+
+    const bundle = await t.request("/docs/scalar.js");
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(await bundle.text()).toContain("createApiReference");
+    const init = await t.request("/docs/init.js");
+    expect(await init.text()).toContain("Scalar.createApiReference");
+  });
+});
+
+describe("503 when the database is gone", () => {
+  it("every route that touches the database answers 503 problem+json with Retry-After", async () => {
+    const t = await createTestApp("postgres");
+    const email = `gone-${Date.now()}@example.com`;
+    await t.deps.users.ensureSuperuser({ email, password: "correct horse battery" });
+    const token = await t.login(email);
+    const id = "0190a5f0-0000-7000-8000-000000000000";
+    await t.database.close();
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const requests: [string, string, Record<string, string>, unknown][] = [
+      ["POST", "/v1/users", auth, { email: "x@example.com", password: "long enough" }],
+      ["POST", "/v1/users/login", auth, { email, password: "long enough" }],
+      ["GET", "/v1/users/me", auth, undefined],
+      ["PATCH", "/v1/users/me", auth, {}],
+      ["DELETE", "/v1/users/me", auth, undefined],
+      ["POST", "/v1/users/me/password", auth, { current_password: "x", new_password: "long enough" }],
+      ["GET", "/v1/users", auth, undefined],
+      ["GET", `/v1/users/${id}`, auth, undefined],
+      ["PATCH", `/v1/users/${id}`, auth, {}],
+      ["DELETE", `/v1/users/${id}`, auth, undefined],
+    ];
+    try {
+      for (const [method, path, headers, body] of requests) {
+        const response = await t.request(path, {
+          method,
+          headers,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        expect(`${method} ${path} ${response.status}`).toBe(`${method} ${path} 503`);
+        await expectProblem(response, 503);
+        expect(response.headers.get("retry-after")).toBe("5");
+      }
+    } finally {
+      await t.dispose();
+    }
+  });
+});
