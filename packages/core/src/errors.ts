@@ -56,3 +56,11 @@ export class DatabaseUnavailableError extends DomainError {
     super("DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly.", options);
   }
 }
+
+/** Too many attempts for one account or client address in the current window. */
+export class RateLimitedError extends DomainError {
+  override readonly name = "RateLimitedError";
+  constructor(readonly retryAfterSeconds: number) {
+    super("RATE_LIMITED", `Too many attempts; try again in ${retryAfterSeconds} seconds.`);
+  }
+}

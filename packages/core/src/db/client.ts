@@ -31,6 +31,11 @@ export interface DatabaseOptions {
   connectTimeoutSeconds?: number | undefined;
   /** Seconds before an idle pooled connection is closed. Default 60. */
   idleTimeoutSeconds?: number | undefined;
+  /**
+   * PostgreSQL `statement_timeout` for every pooled connection, in ms: the server cancels a statement
+   * that runs longer (SQLSTATE 57014, which the API answers 503). Default 5000; 0 = no limit.
+   */
+  statementTimeoutMs?: number | undefined;
 }
 
 const casing = "snake_case";
@@ -75,6 +80,11 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     max: options.poolSize ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: options.idleTimeoutSeconds ?? 60,
+    // Startup parameters: applied by the server to every connection of the pool, reconnects included.
+    connection: {
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      application_name: "user-management",
+    },
     onnotice: () => {},
   });
   const db = drizzlePostgres({ client, schema, casing }) as unknown as Db;
