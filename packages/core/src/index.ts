@@ -1,4 +1,4 @@
-export type { Database, DatabaseOptions, Db } from "./db/client.js";
+export type { Database, DatabaseOptions, Db, PoolStats } from "./db/client.js";
 export { createDatabase } from "./db/client.js";
 export { isConnectionFailure, translateDatabaseError } from "./db/database-errors.js";
 export { MIGRATIONS_FOLDER, migrateDatabase } from "./db/migrate.js";

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
@@ -15,7 +16,16 @@ export interface Database {
   driver: "postgres" | "pglite";
   /** Round-trips `select 1`; rejects when the database does not answer. */
   ping(): Promise<void>;
+  /** This process's pool: configured size and its connections by state (for metrics). */
+  poolStats(): Promise<PoolStats>;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  max: number;
+  /** Connections this pool has open, running a statement or idle (the stats query itself included). */
+  active: number;
+  idle: number;
 }
 
 export interface DatabaseOptions {
@@ -64,6 +74,8 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     ping: async () => {
       await client.query("select 1");
     },
+    // One in-process connection, always there.
+    poolStats: async () => ({ max: 1, active: 0, idle: 1 }),
     close: async () => {
       if (!client.closed) await client.close();
     },
@@ -76,8 +88,11 @@ async function openPglite(dataDir: string): Promise<PGlite> {
 }
 
 function openPostgres(url: string, options: DatabaseOptions): Database {
+  const max = options.poolSize ?? 10;
+  // Unique per pool, so pg_stat_activity can tell this pool's connections from other processes'.
+  const applicationName = `user-management:${process.pid}:${randomBytes(3).toString("hex")}`;
   const client = postgres(url, {
-    max: options.poolSize ?? 10,
+    max,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: options.idleTimeoutSeconds ?? 60,
     // Startup parameters: applied by the server to every connection of the pool, reconnects included.
@@ -93,6 +108,13 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     driver: "postgres",
     ping: async () => {
       await db.execute(sql`select 1`);
+    },
+    poolStats: async () => {
+      const rows = await client<{ state: string | null; n: number }[]>`
+        select state, count(*)::int as n from pg_stat_activity
+        where application_name = ${applicationName} group by state`;
+      const count = (state: string) => rows.find((row) => row.state === state)?.n ?? 0;
+      return { max, active: count("active"), idle: count("idle") + count("idle in transaction") };
     },
     close: () => client.end({ timeout: 5 }),
   };
