@@ -1,5 +1,5 @@
 import { createDatabase } from "@app/core";
-import { openTestDatabase, type TestDatabase } from "@app/core/testing";
+import type { TestDatabase } from "@app/core/testing";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClientAddressResolver } from "../src/client-address.js";
