@@ -59,7 +59,7 @@ describe("database faults through a TCP proxy (PostgreSQL)", () => {
     await direct?.dispose();
   });
 
-  async function timed(request: () => Promise<Response>): Promise<Outcome> {
+  async function timed(request: () => Response | Promise<Response>): Promise<Outcome> {
     const startedAt = performance.now();
     const response = await request();
     await response.arrayBuffer();

@@ -41,16 +41,20 @@ describe.each(testDatabaseKinds)("operational HTTP behaviour on %s", (kind) => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ok" });
 
-    const broken = await createTestApp(kind, {
-      database: {
-        ...t.database,
-        ping: () => Promise.reject(Object.assign(new Error("x"), { code: "ECONNREFUSED" })),
-      },
+    // The same database, with a ping that fails or never answers (no new database needed).
+    const withPing = (ping: () => Promise<void>) => ({
+      database: { database: { ...t.database, ping }, url: undefined, dispose: async () => {} },
     });
-    const hanging = await createTestApp(kind, {
-      database: { ...t.database, ping: () => new Promise<void>(() => {}) },
-      http: { corsOrigins: [], requestTimeoutMs: 10_000, readyTimeoutMs: 200 },
-    });
+    const broken = await createTestApp(
+      kind,
+      {},
+      withPing(() => Promise.reject(Object.assign(new Error("x"), { code: "ECONNREFUSED" }))),
+    );
+    const hanging = await createTestApp(
+      kind,
+      { http: { corsOrigins: [], requestTimeoutMs: 10_000, readyTimeoutMs: 200 } },
+      withPing(() => new Promise<void>(() => {})),
+    );
     try {
       for (const app of [broken, hanging]) {
         const startedAt = performance.now();
@@ -118,8 +122,8 @@ describe.each(testDatabaseKinds)("operational HTTP behaviour on %s", (kind) => {
 
 describe("CORS", () => {
   it("is off by default, and with CORS_ORIGINS answers only the listed origins", async () => {
-    const closed = await createTestApp("pglite");
-    const open = await createTestApp("pglite", {
+    const closed = await createTestApp("postgres");
+    const open = await createTestApp("postgres", {
       http: { corsOrigins: ["https://app.example.com"], requestTimeoutMs: 10_000, readyTimeoutMs: 1000 },
     });
     const preflight = (origin: string) => ({

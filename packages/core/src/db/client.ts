@@ -100,6 +100,10 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     // to 20 s. Capped at 1 s, a query fails fast (503) while the server is down, and the pool is back
     // within a second of the server.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    // postgres.js runs an array-type lookup on every new connection from a handler that drops its
+    // promise: when the link dies right after authentication, that rejection is unhandled and takes the
+    // process down. Our schema has no array columns, so the lookup buys nothing.
+    fetch_types: false,
     // Startup parameters: applied by the server to every connection of the pool, reconnects included.
     connection: {
       statement_timeout: options.statementTimeoutMs ?? 5000,
