@@ -1,6 +1,9 @@
 import type { TokenService } from "@app/auth";
-import type { Database, User, UserService } from "@app/core";
+import type { Database, RateLimiter, User, UserService } from "@app/core";
+import type { ClientAddressResolver } from "./client-address.js";
+import type { HttpSettings, RateLimitSettings } from "./config.js";
 import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
 
 /** What `createApp` needs; `server.ts` builds the real ones once per process, tests build their own. */
 export interface AppDeps {
@@ -8,6 +11,13 @@ export interface AppDeps {
   database: Database;
   users: UserService;
   tokens: TokenService;
+  // --- hardening (issue 4) ---
+  rateLimiter: RateLimiter;
+  rateLimits: RateLimitSettings;
+  clientAddress: ClientAddressResolver;
+  metrics: Metrics;
+  http: Pick<HttpSettings, "corsOrigins" | "requestTimeoutMs" | "readyTimeoutMs">;
+  // --- end hardening ---
 }
 
 /** Types `c.var` in every handler and middleware. `user` is set by `requireUser` only. */

@@ -1,18 +1,20 @@
 /**
- * createApp(deps) wires the HTTP service and nothing else: request id → security headers → access log →
- * body limit → routes, then the two places where everything that goes wrong becomes a problem+json
+ * createApp(deps) wires the HTTP service and nothing else: request id → metrics → security headers →
+ * CORS → access log → request timeout → body limit → routes (rate limits sit on the routes they guard), then the two places where everything that goes wrong becomes a problem+json
  * response (`notFound` and `onError`). No I/O happens here; `server.ts` builds the deps.
  */
 import { PasswordTooLongError } from "@app/auth";
-import { DomainError } from "@app/core";
+import { DomainError, isConnectionFailure, RateLimitedError } from "@app/core";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
+import { timeout } from "hono/timeout";
 import type { AppDeps, AppEnv } from "./app-env.js";
+import { httpMetrics } from "./metrics.js";
 import { requestLog } from "./middleware/request-log.js";
+import { apiSecurityHeaders, corsForOrigins } from "./middleware/security-headers.js";
 import { registerApiDocs } from "./openapi.js";
 import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
@@ -20,13 +22,23 @@ import { adminUsersRoutes } from "./routes/v1/users/admin-users.routes.js";
 import { usersRoutes } from "./routes/v1/users/users.routes.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
+/** What a 503 asks clients to wait: long enough for a database failover or restart to be noticed. */
+const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ strict: false });
 
   app.use(requestId({ limitLength: 128 }));
-  app.use(secureHeaders({ xFrameOptions: "DENY", crossOriginResourcePolicy: "same-origin" }));
+  // --- hardening (issue 4): metrics, headers (per-route CSP: see security-headers.ts), CORS, timeout ---
+  app.use(httpMetrics(deps.metrics));
+  app.use(apiSecurityHeaders());
+  if (deps.http.corsOrigins.length > 0) app.use(corsForOrigins(deps.http.corsOrigins));
   app.use(requestLog({ logger: deps.logger }));
+  // The backstop against anything that would hang (a stalled database link): the client gets a 503.
+  app.use(
+    timeout(deps.http.requestTimeoutMs, () => new HTTPException(503, { message: "request timed out" })),
+  );
+  // --- end hardening ---
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -37,7 +49,7 @@ export function createApp(deps: AppDeps) {
 
   // usersRoutes first: its `/me` must match before the admin routes' `/{id}`.
   const routes = app
-    .route("/", healthRoutes())
+    .route("/", healthRoutes(deps))
     .route("/v1/users", usersRoutes(deps))
     .route("/v1/users", adminUsersRoutes(deps));
   registerApiDocs(app);
@@ -52,7 +64,12 @@ function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof DomainError) {
     const code = problemCodeOf(error);
     if (code === "INTERNAL" || code === "DATABASE_UNAVAILABLE") logFailure(c, error);
-    const headers: Record<string, string> = code === "DATABASE_UNAVAILABLE" ? { "Retry-After": "5" } : {};
+    const headers: Record<string, string> =
+      code === "DATABASE_UNAVAILABLE"
+        ? { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_SECONDS) }
+        : error instanceof RateLimitedError
+          ? { "Retry-After": String(error.retryAfterSeconds) }
+          : {};
     return problemResponse(c, code, DOMAIN_ALIASES[error.code]?.detail ?? error.message, { headers });
   }
   if (error instanceof PasswordTooLongError) {
@@ -62,6 +79,12 @@ function handleError(error: Error, c: Context<AppEnv>): Response {
   }
   if (error instanceof HTTPException) return httpExceptionProblem(error, c);
   logFailure(c, error);
+  // A connection-level failure that escaped a repository's translation is still the database's fault.
+  if (isConnectionFailure(error)) {
+    return problemResponse(c, "DATABASE_UNAVAILABLE", "The database is unavailable; try again shortly.", {
+      headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_SECONDS) },
+    });
+  }
   return problemResponse(
     c,
     "INTERNAL",
@@ -103,6 +126,11 @@ function httpExceptionProblem(error: HTTPException, c: Context<AppEnv>): Respons
       return problemResponse(c, "FORBIDDEN", "You are not allowed to do this.");
     case 404:
       return problemResponse(c, "NOT_FOUND", "Not found.");
+    case 503:
+      c.var.logger?.warn("request timed out");
+      return problemResponse(c, "REQUEST_TIMEOUT", "The service did not answer in time; try again shortly.", {
+        headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_SECONDS) },
+      });
     default:
       logFailure(c, error);
       return problemResponse(

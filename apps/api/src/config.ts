@@ -47,6 +47,36 @@ const schema = z
       .string()
       .optional()
       .transform((value) => (value === "" ? undefined : value)),
+    // --- hardening (issue 4): faults, limits, headers, observability ---
+    DATABASE_CONNECT_TIMEOUT_SECONDS: integer(1, 120).default(5),
+    DATABASE_STATEMENT_TIMEOUT_MS: integer(0, 600_000).default(5000),
+    REQUEST_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+    READY_TIMEOUT_MS: integer(50, 60_000).default(2000),
+    SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+    LOGIN_LIMIT_PER_ACCOUNT: integer(1, 1_000_000_000).default(10),
+    LOGIN_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(100),
+    REGISTER_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(30),
+    RATE_LIMIT_WINDOW_SECONDS: integer(1, 7 * 24 * 3600).default(900),
+    TRUST_PROXY: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(true|false|[0-9]{1,2})$/i, "must be true, false or a number of proxy hops")
+        .optional(),
+    ),
+    CORS_ORIGINS: optionalString.pipe(
+      z
+        .string()
+        .refine(
+          (value) => value.split(",").every((origin) => /^https?:\/\/[^/\s]+$/.test(origin.trim())),
+          "must be a comma-separated list of origins such as https://app.example.com (no path, no *)",
+        )
+        .optional(),
+    ),
+    LOKI_URL: optionalString.pipe(
+      z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    ),
+    LOKI_BATCH_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(60).default(5),
+    // --- end hardening ---
   })
   .superRefine((env, ctx) => {
     checkFirstSuperuser(env, ctx);
@@ -105,6 +135,35 @@ export interface Config {
   webConcurrency: { workers: number; explicit: boolean };
   /** Created at start-up when no user has this email (see `ensureFirstSuperuser`). */
   firstSuperuser: { email: string; password: string } | undefined;
+  // --- hardening (issue 4) ---
+  /** PostgreSQL timeouts (the embedded database ignores them). */
+  databaseTimeouts: { connectSeconds: number; statementMs: number };
+  rateLimits: RateLimitSettings;
+  http: HttpSettings;
+  /** Where logs are also shipped, when set. */
+  loki: { url: string; batchIntervalSeconds: number } | undefined;
+  // --- end hardening ---
+}
+
+/** Attempt budgets per fixed window; see the README's rate-limiting section. */
+export interface RateLimitSettings {
+  loginPerAccount: number;
+  loginPerAddress: number;
+  registerPerAddress: number;
+  windowSeconds: number;
+}
+
+export interface HttpSettings {
+  /** How many reverse proxies in front append to X-Forwarded-For (0 = trust the socket only). */
+  trustProxyHops: number;
+  /** Browser origins allowed by CORS; empty = no CORS headers at all. */
+  corsOrigins: string[];
+  /** Backstop: a request still running after this answers 503. */
+  requestTimeoutMs: number;
+  /** How long `/ready` waits for `select 1`. */
+  readyTimeoutMs: number;
+  /** How long shutdown waits for in-flight requests before exiting anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -146,7 +205,34 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       e.FIRST_SUPERUSER_EMAIL !== undefined && e.FIRST_SUPERUSER_PASSWORD !== undefined
         ? { email: e.FIRST_SUPERUSER_EMAIL, password: e.FIRST_SUPERUSER_PASSWORD }
         : undefined,
+    // --- hardening (issue 4) ---
+    databaseTimeouts: {
+      connectSeconds: e.DATABASE_CONNECT_TIMEOUT_SECONDS,
+      statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    rateLimits: {
+      loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
+      loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
+      registerPerAddress: e.REGISTER_LIMIT_PER_ADDRESS,
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+    },
+    http: {
+      trustProxyHops: trustProxyHops(e.TRUST_PROXY),
+      corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(",").map((origin) => origin.trim()) : [],
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      readyTimeoutMs: e.READY_TIMEOUT_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    loki: e.LOKI_URL ? { url: e.LOKI_URL, batchIntervalSeconds: e.LOKI_BATCH_INTERVAL_SECONDS } : undefined,
+    // --- end hardening ---
   };
+}
+
+/** `TRUST_PROXY`: unset/false = 0 hops, true = 1 (Traefik alone in front), or an explicit count. */
+function trustProxyHops(value: string | undefined): number {
+  if (value === undefined || value.toLowerCase() === "false") return 0;
+  if (value.toLowerCase() === "true") return 1;
+  return Number(value);
 }
 
 /** The entries' way in: the one place that touches `process.env`. */

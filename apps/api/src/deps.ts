@@ -1,8 +1,10 @@
 import { createPasswordHasher, createTokenService } from "@app/auth";
-import { createDatabase, createUserService, migrateDatabase } from "@app/core";
+import { createDatabase, createRateLimiter, createUserService, migrateDatabase } from "@app/core";
 import type { AppDeps } from "./app-env.js";
+import { createClientAddressResolver } from "./client-address.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
+import { createMetrics } from "./metrics.js";
 
 /**
  * Opens the database and builds the services once per process. The embedded database migrates itself
@@ -12,7 +14,12 @@ import type { Logger } from "./logger.js";
 export async function createDeps(config: Config, logger: Logger): Promise<AppDeps> {
   const database = await createDatabase(
     config.database.url
-      ? { url: config.database.url, poolSize: config.database.poolSize }
+      ? {
+          url: config.database.url,
+          poolSize: config.database.poolSize,
+          connectTimeoutSeconds: config.databaseTimeouts.connectSeconds,
+          statementTimeoutMs: config.databaseTimeouts.statementMs,
+        }
       : { dataDir: config.database.dataDir },
   );
   if (database.driver === "pglite") await migrateDatabase(database);
@@ -22,6 +29,17 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
     database,
     users: createUserService({ db: database.db, passwords }),
     tokens: createTokenService({ secret: config.jwt.secret, ttlSeconds: config.jwt.ttlSeconds }),
+    // --- hardening (issue 4) ---
+    rateLimiter: createRateLimiter({
+      db: database.db,
+      onCleanupError: (error) =>
+        logger.warn({ err: { type: (error as Error).name } }, "rate-limit clean-up failed"),
+    }),
+    rateLimits: config.rateLimits,
+    clientAddress: createClientAddressResolver({ trustProxyHops: config.http.trustProxyHops }),
+    metrics: createMetrics({ database, processMetrics: true }),
+    http: config.http,
+    // --- end hardening ---
   };
 }
 

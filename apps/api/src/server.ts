@@ -6,8 +6,7 @@
 import { runClusterPrimary } from "./cluster.js";
 import { ConfigError, loadConfigFromEnvironment } from "./config.js";
 import { createLogger } from "./logger.js";
-
-const SHUTDOWN_GRACE_MS = 10_000;
+import { installGracefulShutdown } from "./shutdown.js";
 
 async function main(): Promise<void> {
   const config = loadConfigFromEnvironment();
@@ -34,30 +33,13 @@ async function main(): Promise<void> {
     );
   });
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => {
-      logger.error("in-flight requests did not finish in time; exiting");
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    server.close(() => {
-      deps.database
-        .close()
-        .catch((error: unknown) => logger.error({ err: error }, "closing the database failed"))
-        .finally(() => {
-          logger.flush();
-          process.exit(0);
-        });
-    });
-    // Idle keep-alive sockets would hold close() open until they time out.
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  // --- hardening (issue 4): graceful shutdown lives in shutdown.ts ---
+  installGracefulShutdown({
+    server,
+    database: deps.database,
+    logger,
+    timeoutMs: config.http.shutdownTimeoutMs,
+  });
 }
 
 main().catch((error: unknown) => {

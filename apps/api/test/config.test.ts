@@ -71,3 +71,84 @@ describe("loadConfig", () => {
     );
   });
 });
+
+describe("loadConfig: hardening settings (issue 4)", () => {
+  it("defaults: the documented budgets, timeouts, no proxy trust, no CORS, no Loki", () => {
+    const config = loadConfig({});
+    expect(config.rateLimits).toEqual({
+      loginPerAccount: 10,
+      loginPerAddress: 100,
+      registerPerAddress: 30,
+      windowSeconds: 900,
+    });
+    expect(config.http).toEqual({
+      trustProxyHops: 0,
+      corsOrigins: [],
+      requestTimeoutMs: 10_000,
+      readyTimeoutMs: 2000,
+      shutdownTimeoutMs: 10_000,
+    });
+    expect(config.databaseTimeouts).toEqual({ connectSeconds: 5, statementMs: 5000 });
+    expect(config.loki).toBeUndefined();
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      LOGIN_LIMIT_PER_ACCOUNT: "5",
+      LOGIN_LIMIT_PER_ADDRESS: "50",
+      REGISTER_LIMIT_PER_ADDRESS: "7",
+      RATE_LIMIT_WINDOW_SECONDS: "60",
+      TRUST_PROXY: "true",
+      CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
+      REQUEST_TIMEOUT_MS: "3000",
+      READY_TIMEOUT_MS: "500",
+      SHUTDOWN_TIMEOUT_MS: "2000",
+      DATABASE_CONNECT_TIMEOUT_SECONDS: "2",
+      DATABASE_STATEMENT_TIMEOUT_MS: "1500",
+      LOKI_URL: "http://loki:3100",
+      LOKI_BATCH_INTERVAL_SECONDS: "1",
+    });
+    expect(config.rateLimits).toEqual({
+      loginPerAccount: 5,
+      loginPerAddress: 50,
+      registerPerAddress: 7,
+      windowSeconds: 60,
+    });
+    expect(config.http).toEqual({
+      trustProxyHops: 1,
+      corsOrigins: ["https://app.example.com", "http://localhost:5173"],
+      requestTimeoutMs: 3000,
+      readyTimeoutMs: 500,
+      shutdownTimeoutMs: 2000,
+    });
+    expect(config.databaseTimeouts).toEqual({ connectSeconds: 2, statementMs: 1500 });
+    expect(config.loki).toEqual({ url: "http://loki:3100", batchIntervalSeconds: 1 });
+    expect(loadConfig({ TRUST_PROXY: "false" }).http.trustProxyHops).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: "2" }).http.trustProxyHops).toBe(2);
+  });
+
+  it("refuses nonsense, naming each variable", () => {
+    try {
+      loadConfig({
+        LOGIN_LIMIT_PER_ACCOUNT: "0",
+        TRUST_PROXY: "maybe",
+        CORS_ORIGINS: "*",
+        LOKI_URL: "ftp://loki",
+        RATE_LIMIT_WINDOW_SECONDS: "-1",
+      });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as ConfigError).message;
+      for (const key of [
+        "LOGIN_LIMIT_PER_ACCOUNT",
+        "TRUST_PROXY",
+        "CORS_ORIGINS",
+        "LOKI_URL",
+        "RATE_LIMIT_WINDOW_SECONDS",
+      ]) {
+        expect(message).toContain(key);
+      }
+    }
+  });
+});

@@ -5,13 +5,15 @@ import { createTestApp, type TestApp } from "./support/test-app.js";
 
 /**
  * What each route can answer. Every status here is exercised by the route tests (users.test.ts,
- * me.test.ts, admin-users.test.ts), and 503 by the closed-database test below; the document must list
+ * me.test.ts, admin-users.test.ts, rate-limit.test.ts, hardening-http.test.ts), and 503 by the closed-database test below; the document must list
  * exactly these, no more (a promise the route cannot keep) and no fewer.
  */
 const STATUSES: Record<string, number[]> = {
   "GET /health": [200],
-  "POST /v1/users": [201, 400, 409, 413, 415, 422, 503],
-  "POST /v1/users/login": [200, 400, 401, 413, 415, 422, 503],
+  "GET /ready": [200, 503],
+  "GET /metrics": [200],
+  "POST /v1/users": [201, 400, 409, 413, 415, 422, 429, 503],
+  "POST /v1/users/login": [200, 400, 401, 413, 415, 422, 429, 503],
   "GET /v1/users/me": [200, 401, 503],
   "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 503],
   "DELETE /v1/users/me": [204, 401, 409, 503],
@@ -21,7 +23,13 @@ const STATUSES: Record<string, number[]> = {
   "PATCH /v1/users/{id}": [200, 400, 401, 403, 404, 409, 413, 415, 422, 503],
   "DELETE /v1/users/{id}": [204, 401, 403, 404, 409, 422, 503],
 };
-const PUBLIC = new Set(["GET /health", "POST /v1/users", "POST /v1/users/login"]);
+const PUBLIC = new Set([
+  "GET /health",
+  "GET /ready",
+  "GET /metrics",
+  "POST /v1/users",
+  "POST /v1/users/login",
+]);
 /** The documentation serves itself; it is not part of the API it documents. */
 const DOCUMENTATION_ROUTES = new Set([
   "GET /openapi.json",

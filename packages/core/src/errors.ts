@@ -86,3 +86,11 @@ export class LastSuperuserError extends DomainError {
     );
   }
 }
+
+/** Too many attempts for one account or client address in the current window. */
+export class RateLimitedError extends DomainError {
+  override readonly name = "RateLimitedError";
+  constructor(readonly retryAfterSeconds: number) {
+    super("RATE_LIMITED", `Too many attempts; try again in ${retryAfterSeconds} seconds.`);
+  }
+}

@@ -1,9 +1,9 @@
-export type { Database, DatabaseOptions, Db } from "./db/client.js";
+export type { Database, DatabaseOptions, Db, PoolStats } from "./db/client.js";
 export { createDatabase } from "./db/client.js";
 export { isConnectionFailure, translateDatabaseError } from "./db/database-errors.js";
 export { MIGRATIONS_FOLDER, migrateDatabase } from "./db/migrate.js";
 export type { UserRow } from "./db/schema.js";
-export { users } from "./db/schema.js";
+export { rateLimits, users } from "./db/schema.js";
 export {
   DatabaseUnavailableError,
   DomainError,
@@ -13,10 +13,13 @@ export {
   IncorrectPasswordError,
   InvalidCredentialsError,
   LastSuperuserError,
+  RateLimitedError,
   TokenRevokedError,
   UserNotFoundError,
 } from "./errors.js";
 export type { PasswordHasher } from "./ports.js";
+export type { RateLimitDecision, RateLimiter, RateLimiterOptions } from "./rate-limit/rate-limiter.js";
+export { createRateLimiter } from "./rate-limit/rate-limiter.js";
 export type { User } from "./users/user.js";
 export { nextPasswordChangedAt, normalizeEmail, tokensValidFrom } from "./users/user.js";
 export type { NewUser, Page, UserPatch, UserRecord } from "./users/user-repository.js";

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.js";
+import { pageSecurityHeaders } from "../middleware/security-headers.js";
 
 export const OPENAPI_PATH = "/openapi.json";
 
@@ -49,6 +50,10 @@ const INIT_SCRIPT = `(function () {
 })();
 `;
 
+/** Scalar injects its styles as inline <style> elements; scripts stay same-origin only. */
+export const DOCS_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
+
 export function docsRoutes() {
   const bundle = loadScalarBundle();
   const javascript = {
@@ -56,7 +61,7 @@ export function docsRoutes() {
     "Cache-Control": "public, max-age=3600",
   };
   return new Hono<AppEnv>()
-    .get("/docs", (c) => c.html(PAGE))
+    .get("/docs", pageSecurityHeaders(DOCS_CONTENT_SECURITY_POLICY), (c) => c.html(PAGE))
     .get("/docs/scalar.js", (c) => c.body(bundle, 200, javascript))
     .get("/docs/init.js", (c) => c.body(INIT_SCRIPT, 200, javascript));
 }

@@ -1,10 +1,13 @@
 import { Writable } from "node:stream";
 import { createPasswordHasher, createTokenService } from "@app/auth";
-import { createUserService } from "@app/core";
-import { openTestDatabase, type TestDatabaseKind } from "@app/core/testing";
+import { createRateLimiter, createUserService } from "@app/core";
+import { openTestDatabase, type TestDatabase, type TestDatabaseKind } from "@app/core/testing";
 import { createApp } from "../../src/app.js";
 import type { AppDeps } from "../../src/app-env.js";
+import { createClientAddressResolver } from "../../src/client-address.js";
+import type { RateLimitSettings } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
+import { createMetrics } from "../../src/metrics.js";
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
 
@@ -21,11 +24,27 @@ export function captureLogs() {
 }
 
 /**
- * The real app on a real, freshly migrated database of the given kind. bcrypt runs at cost 4: the
- * algorithm is the same, the suite is 250 times faster.
+ * Budgets so high that suites which are not about rate limiting never meet them (every in-process
+ * request shares one "unknown" address); rate-limit tests pass their own `rateLimits`.
  */
-export async function createTestApp(kind: TestDatabaseKind, overrides: Partial<AppDeps> = {}) {
-  const { database, dispose } = await openTestDatabase(kind);
+export const GENEROUS_RATE_LIMITS: RateLimitSettings = {
+  loginPerAccount: 1_000_000,
+  loginPerAddress: 1_000_000,
+  registerPerAddress: 1_000_000,
+  windowSeconds: 900,
+};
+
+/**
+ * The real app on a real, freshly migrated database of the given kind. bcrypt runs at cost 4: the
+ * algorithm is the same, the suite is 250 times faster. `database` may be passed in (a fault-injection
+ * test points it through a proxy); it is then the caller's to close.
+ */
+export async function createTestApp(
+  kind: TestDatabaseKind,
+  overrides: Partial<AppDeps> = {},
+  options: { database?: TestDatabase } = {},
+) {
+  const { database, dispose, url } = options.database ?? (await openTestDatabase(kind));
   const logs = captureLogs();
   const logger = createLogger({ env: "test", logLevel: "info" }, logs.stream);
   const deps: AppDeps = {
@@ -33,6 +52,11 @@ export async function createTestApp(kind: TestDatabaseKind, overrides: Partial<A
     database,
     users: createUserService({ db: database.db, passwords: createPasswordHasher({ cost: 4 }) }),
     tokens: createTokenService({ secret: TEST_SECRET, ttlSeconds: 1800 }),
+    rateLimiter: createRateLimiter({ db: database.db }),
+    rateLimits: GENEROUS_RATE_LIMITS,
+    clientAddress: createClientAddressResolver({ trustProxyHops: 0 }),
+    metrics: createMetrics({ database }),
+    http: { corsOrigins: [], requestTimeoutMs: 10_000, readyTimeoutMs: 1000 },
     ...overrides,
   };
   const app = createApp(deps);
@@ -64,7 +88,7 @@ export async function createTestApp(kind: TestDatabaseKind, overrides: Partial<A
 
   const me = (token: string) => request("/v1/users/me", { headers: { authorization: `Bearer ${token}` } });
 
-  return { app, deps, database, logs, request, postJson, register, login, me, dispose };
+  return { app, deps, database, url, logs, request, postJson, register, login, me, dispose };
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;

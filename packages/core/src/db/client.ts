@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
@@ -15,7 +16,16 @@ export interface Database {
   driver: "postgres" | "pglite";
   /** Round-trips `select 1`; rejects when the database does not answer. */
   ping(): Promise<void>;
+  /** This process's pool: configured size and its connections by state (for metrics). */
+  poolStats(): Promise<PoolStats>;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  max: number;
+  /** Connections this pool has open, running a statement or idle (the stats query itself included). */
+  active: number;
+  idle: number;
 }
 
 export interface DatabaseOptions {
@@ -31,6 +41,11 @@ export interface DatabaseOptions {
   connectTimeoutSeconds?: number | undefined;
   /** Seconds before an idle pooled connection is closed. Default 60. */
   idleTimeoutSeconds?: number | undefined;
+  /**
+   * PostgreSQL `statement_timeout` for every pooled connection, in ms: the server cancels a statement
+   * that runs longer (SQLSTATE 57014, which the API answers 503). Default 5000; 0 = no limit.
+   */
+  statementTimeoutMs?: number | undefined;
 }
 
 const casing = "snake_case";
@@ -59,6 +74,8 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
     ping: async () => {
       await client.query("select 1");
     },
+    // One in-process connection, always there.
+    poolStats: async () => ({ max: 1, active: 0, idle: 1 }),
     close: async () => {
       if (!client.closed) await client.close();
     },
@@ -71,10 +88,27 @@ async function openPglite(dataDir: string): Promise<PGlite> {
 }
 
 function openPostgres(url: string, options: DatabaseOptions): Database {
+  const max = options.poolSize ?? 10;
+  // Unique per pool, so pg_stat_activity can tell this pool's connections from other processes'.
+  const applicationName = `user-management:${process.pid}:${randomBytes(3).toString("hex")}`;
   const client = postgres(url, {
-    max: options.poolSize ?? 10,
+    max,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: options.idleTimeoutSeconds ?? 60,
+    // postgres.js waits 3^n/100 s (up to 20 s) before each reconnect after n failures, and queries queue
+    // behind that wait: during an outage they would hang, and after it the pool would stay away for up
+    // to 20 s. Capped at 1 s, a query fails fast (503) while the server is down, and the pool is back
+    // within a second of the server.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    // postgres.js runs an array-type lookup on every new connection from a handler that drops its
+    // promise: when the link dies right after authentication, that rejection is unhandled and takes the
+    // process down. Our schema has no array columns, so the lookup buys nothing.
+    fetch_types: false,
+    // Startup parameters: applied by the server to every connection of the pool, reconnects included.
+    connection: {
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      application_name: "user-management",
+    },
     onnotice: () => {},
   });
   const db = drizzlePostgres({ client, schema, casing }) as unknown as Db;
@@ -83,6 +117,13 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     driver: "postgres",
     ping: async () => {
       await db.execute(sql`select 1`);
+    },
+    poolStats: async () => {
+      const rows = await client<{ state: string | null; n: number }[]>`
+        select state, count(*)::int as n from pg_stat_activity
+        where application_name = ${applicationName} group by state`;
+      const count = (state: string) => rows.find((row) => row.state === state)?.n ?? 0;
+      return { max, active: count("active"), idle: count("idle") + count("idle in transaction") };
     },
     close: () => client.end({ timeout: 5 }),
   };

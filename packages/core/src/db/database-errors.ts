@@ -1,21 +1,34 @@
 import { DatabaseUnavailableError, EmailTakenError } from "../errors.js";
 
 const UNIQUE_VIOLATION = "23505";
-/** postgres.js and Node socket codes, plus SQLSTATE classes 08 (connection) and 57P (shutdown/cancel). */
+/**
+ * Everything that means "the database could not answer now" rather than "the request was wrong":
+ * postgres.js and Node socket codes, plus SQLSTATE classes 08 (connection
+ * exception), 53 (insufficient resources, e.g. too_many_connections) and 57P (operator intervention:
+ * admin shutdown, cannot connect now, idle-session timeout).
+ */
 const CONNECTION_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
+  "ECONNABORTED",
   "ETIMEDOUT",
   "EPIPE",
   "ENOTFOUND",
   "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ERR_SOCKET_CLOSED",
+  "ERR_STREAM_DESTROYED",
   "CONNECT_TIMEOUT",
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
   "57014", // query_canceled (statement_timeout)
-  "53300", // too_many_connections
+  "25P03", // idle_in_transaction_session_timeout
 ]);
+const CONNECTION_CLASSES = ["08", "53", "57P"];
 
 /** Drizzle wraps driver errors (`DrizzleQueryError`, whose message holds the SQL); the code is on a cause. */
 function codesOf(error: unknown): string[] {
@@ -38,7 +51,7 @@ function codesOf(error: unknown): string[] {
 
 export function isConnectionFailure(error: unknown): boolean {
   return codesOf(error).some(
-    (code) => CONNECTION_CODES.has(code) || code.startsWith("08") || code.startsWith("57P"),
+    (code) => CONNECTION_CODES.has(code) || CONNECTION_CLASSES.some((prefix) => code.startsWith(prefix)),
   );
 }
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 // Millisecond precision: what a JS Date holds, so a value read back compares equal to what was written.
 const timestamptz = () => timestamp({ withTimezone: true, precision: 3, mode: "date" });
@@ -27,3 +27,18 @@ export const users = pgTable(
 );
 
 export type UserRow = typeof users.$inferSelect;
+
+/**
+ * Fixed-window attempt counters shared by every process and replica (see `createRateLimiter`). One row
+ * per key (`login:address:…`, `login:account:…`, `register:address:…`); a row whose window has ended
+ * is restarted by the next hit and deleted by the periodic clean-up.
+ */
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: text().primaryKey(),
+    hits: integer().notNull(),
+    windowEndsAt: timestamptz().notNull(),
+  },
+  (table) => [index("rate_limits_window_ends_at_idx").on(table.windowEndsAt)],
+);

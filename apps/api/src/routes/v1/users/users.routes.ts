@@ -1,7 +1,10 @@
 import { tokensValidFrom } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import type { LoginOutcome, Metrics } from "../../../metrics.js";
+import { accountSubject, enforce, rateLimitByAddress, rateLimitKey } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
@@ -27,7 +30,7 @@ const registerRoute = createRoute({
       ...jsonContent(userResourceSchema, "The created user"),
       headers: { Location: { schema: { type: "string" }, description: "URL of the new user" } },
     },
-    ...problemResponses(400, 409, 413, 415, 422, 503),
+    ...problemResponses(400, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -47,7 +50,7 @@ const loginRoute = createRoute({
   },
   responses: {
     200: jsonContent(tokenResponseSchema, "An access token"),
-    ...problemResponses(400, 401, 413, 415, 422, 503),
+    ...problemResponses(400, 401, 413, 415, 422, 429, 503),
   },
 });
 
@@ -110,11 +113,27 @@ const deleteMeRoute = createRoute({
 });
 
 export function usersRoutes(deps: AppDeps) {
-  const { users, tokens } = deps;
+  const { users, tokens, rateLimiter, rateLimits, metrics, clientAddress } = deps;
   const authenticated = requireUser(deps);
+  // --- hardening (issue 4): per-address budgets run before validation, so malformed requests count too ---
+  const budget = { limiter: rateLimiter, metrics, windowSeconds: rateLimits.windowSeconds };
+  const registerByAddress = rateLimitByAddress({
+    ...budget,
+    clientAddress,
+    name: "register_address",
+    limit: rateLimits.registerPerAddress,
+  });
+  const loginByAddress = rateLimitByAddress({
+    ...budget,
+    clientAddress,
+    name: "login_address",
+    limit: rateLimits.loginPerAddress,
+  });
+  const loginAccountBudget = { ...budget, name: "login_account" as const, limit: rateLimits.loginPerAccount };
+  // --- end hardening ---
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi(registerRoute, async (c) => {
+    .openapi({ ...registerRoute, middleware: [registerByAddress] as const }, async (c) => {
       const body = c.req.valid("json");
       const user = await users.register({
         email: body.email,
@@ -123,26 +142,35 @@ export function usersRoutes(deps: AppDeps) {
       });
       return c.json(toUserResource(user), 201, { Location: `/v1/users/${user.id}` });
     })
-    .openapi(loginRoute, async (c) => {
-      const body =
-        credentialsMediaType(c.req.header("content-type")) === "form"
-          ? c.req.valid("form")
-          : c.req.valid("json");
-      const user = await users.authenticate(
-        "username" in body
-          ? { email: body.username, password: body.password }
-          : { email: body.email, password: body.password },
-      );
-      const { token, expiresIn } = await tokens.issue({
-        subject: user.id,
-        issuedAtFloor: tokensValidFrom(user),
-      });
-      // RFC 6749 §5.1: token responses must not be cached.
-      return c.json({ access_token: token, token_type: "bearer" as const, expires_in: expiresIn }, 200, {
-        "Cache-Control": "no-store",
-        Pragma: "no-cache",
-      });
-    })
+    .openapi(
+      { ...loginRoute, middleware: [countLoginOutcomes(metrics), loginByAddress] as const },
+      async (c) => {
+        const body =
+          credentialsMediaType(c.req.header("content-type")) === "form"
+            ? c.req.valid("form")
+            : c.req.valid("json");
+        const credentials =
+          "username" in body
+            ? { email: body.username, password: body.password }
+            : { email: body.email, password: body.password };
+        // Every attempt counts against the account before the password is checked, and a success clears
+        // the count: what stays counted is failures, and concurrent guesses cannot slip past the budget.
+        const account = accountSubject(credentials.email);
+        await enforce(c, loginAccountBudget, account);
+        const user = await users.authenticate(credentials);
+        await rateLimiter.reset(rateLimitKey("login_account", rateLimits.windowSeconds, account));
+        c.set("user", user);
+        const { token, expiresIn } = await tokens.issue({
+          subject: user.id,
+          issuedAtFloor: tokensValidFrom(user),
+        });
+        // RFC 6749 §5.1: token responses must not be cached.
+        return c.json({ access_token: token, token_type: "bearer" as const, expires_in: expiresIn }, 200, {
+          "Cache-Control": "no-store",
+          Pragma: "no-cache",
+        });
+      },
+    )
     .openapi({ ...meRoute, middleware: [authenticated] as const }, (c) =>
       c.json(toUserResource(c.var.user), 200),
     )
@@ -163,6 +191,25 @@ export function usersRoutes(deps: AppDeps) {
       await users.deleteAccount(c.var.user.id);
       return c.body(null, 204);
     });
+}
+
+/** One count per login attempt, by outcome, read off the final response (429s and 503s included). */
+function countLoginOutcomes(metrics: Metrics) {
+  return createMiddleware<AppEnv>(async function countLoginOutcome(c, next) {
+    await next();
+    const status = c.res.status;
+    const outcome: LoginOutcome =
+      status === 200
+        ? "success"
+        : status === 401
+          ? "invalid_credentials"
+          : status === 429
+            ? "rate_limited"
+            : status >= 500
+              ? "error"
+              : "invalid_request";
+    metrics.loginOutcomes.inc({ outcome });
+  });
 }
 
 /** Which body parser the login route's content type selects; anything else is a 415. */

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { DatabaseUnavailableError, EmailTakenError } from "../errors.js";
+import { isConnectionFailure, translateDatabaseError } from "./database-errors.js";
+
+const withCode = (code: string, message = "driver failure") => Object.assign(new Error(message), { code });
+/** How Drizzle wraps a driver error: the SQL in the message, the driver error as cause. */
+const wrapped = (cause: Error) => new Error("Failed query: insert into users …", { cause });
+
+describe("database error classification", () => {
+  it.each([
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ETIMEDOUT",
+    "EPIPE",
+    "EHOSTUNREACH",
+    "CONNECT_TIMEOUT",
+    "CONNECTION_CLOSED",
+    "CONNECTION_ENDED",
+    "CONNECTION_DESTROYED",
+    "57014", // statement_timeout
+    "57P01", // admin shutdown
+    "57P03", // cannot connect now
+    "08006", // connection failure
+    "53300", // too many connections
+    "25P03", // idle in transaction timeout
+  ])("treats %s, however deeply wrapped, as the database being unavailable", (code) => {
+    expect(isConnectionFailure(withCode(code))).toBe(true);
+    expect(isConnectionFailure(wrapped(withCode(code)))).toBe(true);
+    expect(() => translateDatabaseError(wrapped(withCode(code)))).toThrow(DatabaseUnavailableError);
+  });
+
+  it("sees a refused connection inside an AggregateError (several addresses tried)", () => {
+    const aggregate = Object.assign(new AggregateError([withCode("ECONNREFUSED")], "connect failed"), {});
+    expect(isConnectionFailure(wrapped(aggregate))).toBe(true);
+  });
+
+  it("maps a unique violation to EmailTakenError and leaves other errors alone", () => {
+    expect(() => translateDatabaseError(wrapped(withCode("23505")))).toThrow(EmailTakenError);
+    const syntax = wrapped(withCode("42601"));
+    expect(isConnectionFailure(syntax)).toBe(false);
+    expect(() => translateDatabaseError(syntax)).toThrow(syntax);
+  });
+});
