@@ -8,6 +8,8 @@ export interface AppDeps {
   database: Database;
   users: UserService;
   tokens: TokenService;
+  /** Folder of the built web app to serve at `/`; absent in tests that only exercise the API. */
+  webDistDir?: string;
 }
 
 /** Types `c.var` in every handler and middleware. `user` is set by `requireUser` only. */

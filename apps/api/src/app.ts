@@ -16,6 +16,7 @@ import { requestLog } from "./middleware/request-log.js";
 import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { usersRoutes } from "./routes/v1/users/users.routes.js";
+import { webRoutes } from "./routes/web.routes.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -34,6 +35,11 @@ export function createApp(deps: AppDeps) {
   );
 
   const routes = app.route("/", healthRoutes()).route("/v1/users", usersRoutes(deps));
+
+  // Keep this last: the web app's catch-all must never shadow an API path. It stays out of `routes`
+  // (and so out of AppType): the RPC client has nothing to call there.
+  const web = deps.webDistDir ? webRoutes({ distDir: deps.webDistDir, logger: deps.logger }) : undefined;
+  if (web) app.route("/", web);
 
   app.notFound((c) => problemResponse(c, "NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => handleError(error, c));

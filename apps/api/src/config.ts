@@ -3,6 +3,7 @@
  * `loadConfig(env)` takes the environment as an argument so tests can build several configurations.
  */
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
 const MIN_SECRET_BYTES = 32;
@@ -13,6 +14,12 @@ const KNOWN_PLACEHOLDER_SECRETS = new Set([
   "please-change-me",
   "replace-me",
 ]);
+
+/**
+ * apps/web/dist, found from this module's own location (apps/api/src or apps/api/dist), so the
+ * single-process start works from any working directory.
+ */
+export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const optionalString = z
@@ -37,6 +44,7 @@ const schema = z
     ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(1800),
     BCRYPT_COST: integer(4, 16).default(12),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    WEB_DIST_DIR: optionalString,
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
@@ -66,6 +74,8 @@ export interface Config {
   jwt: { secret: string; ttlSeconds: number; secretWasGenerated: boolean };
   bcryptCost: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Folder of the built web app served at `/`. */
+  webDistDir: string;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     bcryptCost: e.BCRYPT_COST,
     logLevel: e.LOG_LEVEL,
+    webDistDir: e.WEB_DIST_DIR ?? DEFAULT_WEB_DIST_DIR,
   };
 }
 

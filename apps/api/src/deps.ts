@@ -22,5 +22,6 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
     database,
     users: createUserService({ db: database.db, passwords }),
     tokens: createTokenService({ secret: config.jwt.secret, ttlSeconds: config.jwt.ttlSeconds }),
+    webDistDir: config.webDistDir,
   };
 }
