@@ -116,6 +116,7 @@ async function render(): Promise<void> {
     if (ticket !== renderCount) return;
     document.title = `${view.title} · Accounts`;
     main.replaceChildren(...(handover.flash ? [flashElement(handover.flash)] : []), view.content);
+    main.dataset["path"] = pathname;
     // Move focus to the new page's heading so screen readers and keyboard users start at the top.
     main.querySelector<HTMLElement>("h1")?.focus();
     markCurrentLink(pathname);
@@ -130,6 +131,7 @@ function showError(error: unknown): void {
   const message = feedbackFor(error, { fields: [] }).form ?? "Something went wrong.";
   const retry = h("button", { type: "button", class: "button button-primary" }, "Try again");
   retry.addEventListener("click", () => void render());
+  main.dataset["path"] = window.location.pathname;
   main.replaceChildren(
     h(
       "section",
