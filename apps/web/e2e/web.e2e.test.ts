@@ -291,7 +291,7 @@ describe("the whole account lifecycle", () => {
     await screenshot(w, "change-password");
     w.expectFailure("POST", "/v1/users/me/password", 401);
     await page.getByLabel("Current password").fill("not my password");
-    await page.getByLabel("New password").fill(NEW_PASSWORD);
+    await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel("Repeat the new password").fill(NEW_PASSWORD);
     await page.getByRole("button", { name: "Change password" }).click();
     await page.locator("[aria-invalid=true]").waitFor();
@@ -314,6 +314,7 @@ describe("the whole account lifecycle", () => {
     await screenshot(w, "delete-account");
     await page.getByRole("button", { name: "Delete my account…" }).click();
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Are you sure?");
+    expect(await page.getByRole("button", { name: "Delete my account…" }).isVisible()).toBe(false);
     await screenshot(w, "delete-account-confirm");
     await page.getByRole("button", { name: "Yes, delete my account" }).click();
     await waitForPath("/sign-in");

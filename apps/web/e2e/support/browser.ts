@@ -61,6 +61,8 @@ export interface WatchedPage {
  */
 export async function openPage(browser: Browser): Promise<WatchedPage> {
   const page = await browser.context.newPage();
+  // Every step here takes well under a second; a missing element should fail fast, not after 30 s.
+  page.setDefaultTimeout(10_000);
   await page.setViewportSize(DESKTOP);
   const problems: string[] = [];
   const expected: string[] = [];

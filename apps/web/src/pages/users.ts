@@ -79,22 +79,25 @@ export const usersPage: Page = async ({ api, user: me, query, navigate }) => {
   function renderRow(user: User): HTMLTableRowElement {
     const isMe = user.id === me?.id;
     const actions = h("td", { class: "actions", "data-label": "Actions" });
+    // One wrapper per cell: on narrow screens each cell is a two-column grid (label, value).
+    const cell = (label: string, className: string, ...content: (Node | string | null)[]) =>
+      h("td", { "data-label": label, class: className }, h("span", {}, ...content));
     const row = h(
       "tr",
       { class: user.is_active ? undefined : "is-inactive" },
-      h("td", { "data-label": "Email" }, user.email, isMe ? h("span", { class: "badge" }, "you") : null),
-      h("td", { "data-label": "Name" }, user.full_name ?? "—"),
-      h("td", { "data-label": "Role" }, user.is_superuser ? "Administrator" : "Member"),
-      h(
-        "td",
-        { "data-label": "Status" },
+      cell("Email", "cell-email", user.email, isMe ? h("span", { class: "badge" }, "you") : null),
+      cell("Name", "cell-name", user.full_name ?? "—"),
+      cell("Role", "cell-nowrap", user.is_superuser ? "Administrator" : "Member"),
+      cell(
+        "Status",
+        "cell-nowrap",
         h(
           "span",
           { class: `pill ${user.is_active ? "pill-ok" : "pill-off"}` },
           user.is_active ? "Active" : "Inactive",
         ),
       ),
-      h("td", { "data-label": "Created" }, formatDate(user.created_at)),
+      cell("Created", "cell-nowrap", formatDate(user.created_at)),
       actions,
     );
 
@@ -126,9 +129,9 @@ export const usersPage: Page = async ({ api, user: me, query, navigate }) => {
         toggle.textContent = "Saving…";
         api
           .updateUser(user.id, { is_active: !user.is_active })
-          .then((updated) => {
+          .then(async (updated) => {
+            await load();
             say("success", `${updated.email} is now ${updated.is_active ? "active" : "inactive"}.`);
-            return load();
           })
           .catch((error: unknown) => {
             fail(error);
@@ -160,9 +163,9 @@ export const usersPage: Page = async ({ api, user: me, query, navigate }) => {
         confirm.textContent = "Deleting…";
         api
           .deleteUser(user.id)
-          .then(() => {
+          .then(async () => {
+            await load();
             say("success", `${user.email} has been deleted.`);
-            return load();
           })
           .catch((error: unknown) => {
             fail(error);
