@@ -18,6 +18,8 @@ export interface AppDeps {
   metrics: Metrics;
   http: Pick<HttpSettings, "corsOrigins" | "requestTimeoutMs" | "readyTimeoutMs">;
   // --- end hardening ---
+  /** Folder of the built web app to serve at `/`; absent in tests that only exercise the API. */
+  webDistDir?: string;
 }
 
 /** Types `c.var` in every handler and middleware. `user` is set by `requireUser` only. */

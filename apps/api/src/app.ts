@@ -20,6 +20,7 @@ import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { adminUsersRoutes } from "./routes/v1/users/admin-users.routes.js";
 import { usersRoutes } from "./routes/v1/users/users.routes.js";
+import { webRoutes } from "./routes/web.routes.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
 /** What a 503 asks clients to wait: long enough for a database failover or restart to be noticed. */
@@ -53,6 +54,11 @@ export function createApp(deps: AppDeps) {
     .route("/v1/users", usersRoutes(deps))
     .route("/v1/users", adminUsersRoutes(deps));
   registerApiDocs(app);
+
+  // Keep this last: the web app's catch-all must never shadow an API path. It stays out of `routes`
+  // (and so out of AppType): the RPC client has nothing to call there.
+  const web = deps.webDistDir ? webRoutes({ distDir: deps.webDistDir, logger: deps.logger }) : undefined;
+  if (web) app.route("/", web);
 
   app.notFound((c) => problemResponse(c, "NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => handleError(error, c));

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { emailSchema, newPasswordSchema } from "./routes/v1/users/users.wire.js";
 
@@ -15,6 +16,12 @@ const KNOWN_PLACEHOLDER_SECRETS = new Set([
   "please-change-me",
   "replace-me",
 ]);
+
+/**
+ * apps/web/dist, found from this module's own location (apps/api/src or apps/api/dist), so the
+ * single-process start works from any working directory.
+ */
+export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const optionalString = z
@@ -77,6 +84,7 @@ const schema = z
     ),
     LOKI_BATCH_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(60).default(5),
     // --- end hardening ---
+    WEB_DIST_DIR: optionalString,
   })
   .superRefine((env, ctx) => {
     checkFirstSuperuser(env, ctx);
@@ -135,6 +143,8 @@ export interface Config {
   webConcurrency: { workers: number; explicit: boolean };
   /** Created at start-up when no user has this email (see `ensureFirstSuperuser`). */
   firstSuperuser: { email: string; password: string } | undefined;
+  /** Folder of the built web app served at `/`. */
+  webDistDir: string;
   // --- hardening (issue 4) ---
   /** PostgreSQL timeouts (the embedded database ignores them). */
   databaseTimeouts: { connectSeconds: number; statementMs: number };
@@ -225,6 +235,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     loki: e.LOKI_URL ? { url: e.LOKI_URL, batchIntervalSeconds: e.LOKI_BATCH_INTERVAL_SECONDS } : undefined,
     // --- end hardening ---
+    webDistDir: e.WEB_DIST_DIR ?? DEFAULT_WEB_DIST_DIR,
   };
 }
 

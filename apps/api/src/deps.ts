@@ -40,6 +40,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
     metrics: createMetrics({ database, processMetrics: true }),
     http: config.http,
     // --- end hardening ---
+    webDistDir: config.webDistDir,
   };
 }
 

@@ -1,5 +1,6 @@
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { ConfigError, DEFAULT_WEB_DIST_DIR, loadConfig } from "../src/config.js";
 
 const strongSecret = "f3a9c2e7b14d6e8a0c5b9d2f7e1a4c6b8d0e2f4a6c8e0b2d";
 
@@ -17,6 +18,8 @@ describe("loadConfig", () => {
     });
     expect(Buffer.byteLength(config.jwt.secret)).toBeGreaterThanOrEqual(32);
     expect(loadConfig({}).jwt.secret).not.toBe(config.jwt.secret);
+    expect(config.webDistDir).toBe(DEFAULT_WEB_DIST_DIR);
+    expect(DEFAULT_WEB_DIST_DIR).toBe(fileURLToPath(new URL("../../web/dist", import.meta.url)));
   });
 
   it("reads and coerces every variable", () => {
@@ -30,6 +33,7 @@ describe("loadConfig", () => {
       ACCESS_TOKEN_TTL_SECONDS: "600",
       BCRYPT_COST: "11",
       LOG_LEVEL: "warn",
+      WEB_DIST_DIR: "/srv/web",
     });
     expect(config).toMatchObject({
       env: "production",
@@ -39,6 +43,7 @@ describe("loadConfig", () => {
       jwt: { secret: strongSecret, ttlSeconds: 600, secretWasGenerated: false },
       bcryptCost: 11,
       logLevel: "warn",
+      webDistDir: "/srv/web",
     });
   });
 

@@ -1,0 +1,380 @@
+/**
+ * The web app in Debian's Chromium against the real server (built API + built pages, embedded
+ * database). Every test fails on a console error, an uncaught exception, a CSP violation, an unexpected
+ * failed request, or a page wider than the screen; screenshots land in test-results/screenshots/.
+ */
+import { randomUUID } from "node:crypto";
+import { sign } from "hono/jwt";
+import type { Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { type Browser, launchBrowser, openPage, screenshot, type WatchedPage } from "./support/browser.js";
+import { ADMIN, E2E_JWT_SECRET, registerViaApi, uniqueEmail } from "./support/fixtures.js";
+
+const baseUrl = inject("baseUrl");
+const PASSWORD = "correct horse battery";
+const NEW_PASSWORD = "staple battery horse 2";
+
+let browser: Browser;
+let w: WatchedPage;
+let page: Page;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  w = await openPage(browser);
+  page = w.page;
+});
+afterEach(async () => {
+  const problems = [...w.problems];
+  await w.close();
+  expect(problems).toEqual([]);
+});
+
+const path = () => new URL(page.url()).pathname;
+const heading = () => page.locator("main h1");
+const storedToken = () => page.evaluate(() => window.sessionStorage.getItem("user-management.access-token"));
+
+async function waitForPath(expected: string): Promise<void> {
+  await page.waitForURL((url) => url.pathname === expected);
+  // The shell renders after the URL changes (it may first load the user): wait for the new page.
+  await page.locator(`main[data-path="${expected}"] h1`).waitFor();
+}
+
+async function signIn(email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await waitForPath("/profile");
+}
+
+/** The message shown for a field, checked to be wired to its input for assistive technology. */
+async function fieldError(label: string): Promise<string> {
+  const input = page.getByLabel(label, { exact: true });
+  expect(await input.getAttribute("aria-invalid")).toBe("true");
+  const describedBy = (await input.getAttribute("aria-describedby")) ?? "";
+  const errorId = describedBy.split(" ").find((id) => id.endsWith("-error"));
+  expect(errorId).toBeDefined();
+  return (await page.locator(`[id="${errorId}"]`).textContent()) ?? "";
+}
+
+const formError = () => page.locator("form [aria-live=polite].form-error");
+
+describe("register, sign in, profile", () => {
+  it("registers with inline validation, signs in and shows the profile", async () => {
+    const response = await page.goto(`${baseUrl}/`);
+    // The strict policy is in force for the whole run; any violation would fail the test.
+    expect(response?.headers()["content-security-policy"]).toContain("script-src 'self';");
+    await waitForPath("/sign-in");
+    expect(await page.title()).toBe("Sign in · Accounts");
+    await screenshot(w, "sign-in");
+
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await waitForPath("/register");
+    await screenshot(w, "register");
+
+    // Inline validation, same rules as the API, before anything is sent.
+    let registerCalls = 0;
+    page.on("request", (request) => {
+      if (request.method() === "POST" && /^\/v1\/users\/?$/.test(new URL(request.url()).pathname))
+        registerCalls += 1;
+    });
+    await page.getByLabel("Email").fill("ada@example");
+    await page.getByLabel("Password", { exact: true }).fill("short");
+    await page.getByLabel("Password", { exact: true }).blur();
+    expect(await fieldError("Email")).toMatch(/valid email address/);
+    expect(await fieldError("Password")).toMatch(/at least 8 characters/);
+    await page.getByLabel("Password", { exact: true }).fill("é".repeat(37));
+    await page.getByRole("button", { name: "Create account" }).click();
+    expect(await fieldError("Password")).toMatch(/at most 72 bytes/);
+    expect(await formError().textContent()).toBe("Please fix the highlighted fields.");
+    expect(registerCalls).toBe(0);
+    await screenshot(w, "register-errors");
+
+    const email = uniqueEmail("ada");
+    await page.getByLabel("Email").fill(`  ${email.toUpperCase()} `);
+    await page.getByLabel("Full name").fill("Ada Lovelace");
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await waitForPath("/sign-in");
+    expect(registerCalls).toBe(1);
+    expect(await page.locator(".flash").textContent()).toMatch(/account is ready/);
+    expect(await page.getByLabel("Email").inputValue()).toBe(email);
+
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await waitForPath("/profile");
+    expect(await heading().textContent()).toBe("Ada Lovelace");
+    expect(await page.locator(".summary").textContent()).toContain(email);
+    expect(await page.locator(".summary").textContent()).toContain("Member");
+    expect(page.url()).not.toMatch(/token|ey[A-Za-z0-9_-]{10,}/);
+    expect(await storedToken()).toMatch(/^ey/);
+    await screenshot(w, "profile");
+  });
+
+  it("works with the keyboard alone, with a visible focus", async () => {
+    const email = uniqueEmail("keys");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    await page.goto(`${baseUrl}/sign-in`);
+    await waitForPath("/sign-in");
+
+    await page.keyboard.press("Tab");
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("name"));
+    expect(await focused()).toBe("email");
+    const ring = await page.evaluate(() => {
+      const style = window.getComputedStyle(document.activeElement as Element);
+      return { outline: style.outlineStyle, shadow: style.boxShadow };
+    });
+    expect(ring.outline !== "none" || ring.shadow !== "none").toBe(true);
+    await page.keyboard.type(email);
+    await page.keyboard.press("Tab");
+    expect(await focused()).toBe("password");
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press("Enter");
+    await waitForPath("/profile");
+
+    // Focus moves to the new page's heading, and the navigation is reachable by Tab.
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("H1");
+    await page.keyboard.press("Shift+Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Sign out");
+    await page.keyboard.press("Enter");
+    await waitForPath("/sign-in");
+  });
+
+  it("shows the field error for an email that is already registered", async () => {
+    const email = uniqueEmail("taken");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    w.expectFailure("POST", "/v1/users", 409);
+
+    await page.goto(`${baseUrl}/register`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.locator("[aria-invalid=true]").waitFor();
+
+    expect(await fieldError("Email")).toBe("A user with this email already exists.");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("email");
+    expect(await page.getByRole("button", { name: "Create account" }).isEnabled()).toBe(true);
+    expect(path()).toBe("/register");
+    await screenshot(w, "register-email-taken");
+  });
+
+  it("shows the form error for a wrong password", async () => {
+    const email = uniqueEmail("wrong");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    w.expectFailure("POST", "/v1/users/login", 401);
+
+    await page.goto(`${baseUrl}/sign-in`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await formError().filter({ hasText: /./ }).waitFor();
+
+    expect(await formError().textContent()).toBe("Incorrect email or password.");
+    expect(await page.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
+    expect(path()).toBe("/sign-in");
+    expect(await storedToken()).toBeNull();
+    await screenshot(w, "sign-in-wrong-password");
+  });
+
+  it("disables the button while the request runs, so it cannot be sent twice", async () => {
+    const email = uniqueEmail("double");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    let logins = 0;
+    await page.route("**/v1/users/login", async (route) => {
+      logins += 1;
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      await route.continue();
+    });
+
+    await page.goto(`${baseUrl}/sign-in`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByLabel("Password").press("Enter");
+    const button = page.locator("form button[type=submit]");
+    expect(await button.textContent()).toBe("Signing in…");
+    expect(await button.isDisabled()).toBe(true);
+    await page.getByLabel("Password").press("Enter");
+    await button.click({ force: true });
+    await waitForPath("/profile");
+    expect(logins).toBe(1);
+  });
+
+  it("sends an expired session back to sign-in with a message", async () => {
+    const email = uniqueEmail("expired");
+    const user = await registerViaApi(baseUrl, { email, password: PASSWORD });
+    await signIn(email, PASSWORD);
+
+    // A correctly signed token whose lifetime is over, as the browser would hold it after 30 minutes.
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await sign(
+      { sub: user.id, iat: now - 3600, exp: now - 1800, jti: randomUUID() },
+      E2E_JWT_SECRET,
+      "HS256",
+    );
+    await page.evaluate(
+      (token) => window.sessionStorage.setItem("user-management.access-token", token),
+      expired,
+    );
+    w.expectFailure("GET", "/v1/users/me", 401);
+    await page.reload();
+    await waitForPath("/sign-in");
+
+    expect(await page.locator(".flash").textContent()).toBe(
+      "Your session has expired, please sign in again.",
+    );
+    expect(await storedToken()).toBeNull();
+    await screenshot(w, "session-expired");
+  });
+
+  it("signs out, and then guards the account pages", async () => {
+    const email = uniqueEmail("out");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    await signIn(email, PASSWORD);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await waitForPath("/sign-in");
+    expect(await page.locator(".flash").textContent()).toBe("You have signed out.");
+    expect(await storedToken()).toBeNull();
+
+    await page.goto(`${baseUrl}/password`);
+    await waitForPath("/sign-in");
+    expect(await page.locator(".flash").textContent()).toBe("Please sign in to continue.");
+  });
+
+  it("tells a member that the users page is for administrators", async () => {
+    const email = uniqueEmail("member");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    await signIn(email, PASSWORD);
+    expect(await page.locator("#site-nav").textContent()).not.toContain("Users");
+    await page.goto(`${baseUrl}/users`);
+    await heading().filter({ hasText: "Not allowed" }).waitFor();
+  });
+
+  it("shows a page for an unknown address", async () => {
+    await page.goto(`${baseUrl}/no/such/page`);
+    expect(await heading().textContent()).toBe("Page not found");
+    await screenshot(w, "not-found");
+  });
+});
+
+// Needs issue 3's routes (PATCH /v1/users/me, POST /v1/users/me/password, DELETE /v1/users/me).
+describe("the whole account lifecycle", () => {
+  it("register → sign in → profile → edit name → change password → sign out → sign in with the new password → delete → sign-in refused", async () => {
+    const email = uniqueEmail("life");
+    await page.goto(`${baseUrl}/register`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Full name").fill("Ada Byron");
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await waitForPath("/sign-in");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await waitForPath("/profile");
+    expect(await heading().textContent()).toBe("Ada Byron");
+
+    // Edit the name.
+    await page.getByLabel("Full name").fill("Ada Lovelace");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.locator(".form-success.is-visible").waitFor();
+    expect(await page.locator(".form-success").textContent()).toBe("Your profile has been saved.");
+    expect(await heading().textContent()).toBe("Ada Lovelace");
+    await screenshot(w, "profile-saved");
+
+    // Change the password: a wrong current password is shown next to its field, then the right one works.
+    await page.getByRole("link", { name: "Change your password" }).click();
+    await waitForPath("/password");
+    await screenshot(w, "change-password");
+    w.expectFailure("POST", "/v1/users/me/password", 401);
+    await page.getByLabel("Current password").fill("not my password");
+    await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel("Repeat the new password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.locator("[aria-invalid=true]").waitFor();
+    expect(await fieldError("Current password")).not.toBe("");
+    expect(path()).toBe("/password");
+    await page.getByLabel("Current password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await waitForPath("/profile");
+    expect(await page.locator(".flash").textContent()).toBe("Your password has been changed.");
+
+    // Sign out, then back in with the new password.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await waitForPath("/sign-in");
+    await signIn(email, NEW_PASSWORD);
+    expect(await heading().textContent()).toBe("Ada Lovelace");
+
+    // Delete, through the confirmation step.
+    await page.getByRole("link", { name: "Delete your account" }).click();
+    await waitForPath("/delete-account");
+    await screenshot(w, "delete-account");
+    await page.getByRole("button", { name: "Delete my account…" }).click();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Are you sure?");
+    expect(await page.getByRole("button", { name: "Delete my account…" }).isVisible()).toBe(false);
+    await screenshot(w, "delete-account-confirm");
+    await page.getByRole("button", { name: "Yes, delete my account" }).click();
+    await waitForPath("/sign-in");
+    expect(await page.locator(".flash").textContent()).toMatch(/account has been deleted/);
+    expect(await storedToken()).toBeNull();
+
+    // The account is gone: its credentials no longer work.
+    w.expectFailure("POST", "/v1/users/login", 401);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await formError().filter({ hasText: /./ }).waitFor();
+    expect(await formError().textContent()).toBe("Incorrect email or password.");
+  });
+});
+
+// Needs issue 3's admin routes (GET /v1/users, PATCH and DELETE /v1/users/{id}).
+describe("the administrators' users table", () => {
+  it("pages through accounts, deactivates one and deletes one", async () => {
+    const tag = `page${Date.now()}`;
+    const created = [];
+    for (let i = 0; i < 11; i += 1) {
+      created.push(
+        await registerViaApi(baseUrl, {
+          email: uniqueEmail(tag),
+          password: PASSWORD,
+          full_name: `User ${i}`,
+        }),
+      );
+    }
+    await signIn(ADMIN.email, ADMIN.password);
+    await page.getByRole("link", { name: "Users" }).click();
+    await waitForPath("/users");
+    await page.locator(".users-table tbody tr").first().waitFor();
+    expect(await page.locator(".users-table tbody tr").count()).toBe(10);
+    const range = await page.locator(".pager-range").textContent();
+    expect(range).toMatch(/^1–10 of \d+$/);
+    await screenshot(w, "users");
+
+    await page.getByRole("button", { name: "Next →" }).click();
+    await page.waitForURL((url) => url.search === "?page=2");
+    await page.locator(".pager-range").filter({ hasText: /^11–/ }).waitFor();
+
+    // Act on an account created above, wherever it landed: find its row on page 1 or 2.
+    const target = created[0];
+    if (!target) throw new Error("no user created");
+    await page.goto(`${baseUrl}/users`);
+    let row = page.locator(".users-table tbody tr", { hasText: target.email });
+    if ((await row.count()) === 0) {
+      await page.goto(`${baseUrl}/users?page=2`);
+      await page.locator(".pager-range").filter({ hasText: /^11–/ }).waitFor();
+      row = page.locator(".users-table tbody tr", { hasText: target.email });
+    }
+    await row.getByRole("button", { name: `Deactivate ${target.email}` }).click();
+    await page.locator(".status-message.is-success").waitFor();
+    expect(await row.locator(".pill").textContent()).toBe("Inactive");
+
+    await row.getByRole("button", { name: `Delete ${target.email}` }).click();
+    await row.getByRole("button", { name: `Confirm deleting ${target.email}` }).click();
+    await page.locator(".status-message", { hasText: "has been deleted" }).waitFor();
+    expect(await page.locator(".users-table tbody tr", { hasText: target.email }).count()).toBe(0);
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * The only module that talks to the API. Routes that exist in `AppType` go through Hono's typed RPC
+ * client, so a renamed field or path breaks `tsc` for this app rather than a user's session. Every failure
+ * becomes an `ApiError`; a refused token also ends the session (`onSessionExpired`) before it is thrown.
+ */
+import type { AppType } from "@app/api";
+import { hc, type InferResponseType } from "hono/client";
+import { ApiError, apiErrorFromProblem } from "./api-error.js";
+
+function createRpc(baseUrl: string, fetchImpl: typeof fetch) {
+  return hc<AppType>(baseUrl, { fetch: fetchImpl });
+}
+type Rpc = ReturnType<typeof createRpc>;
+
+export type User = InferResponseType<Rpc["v1"]["users"]["me"]["$get"], 200>;
+
+export type UserPage = InferResponseType<Rpc["v1"]["users"]["$get"], 200>;
+
+export interface RegisterRequest {
+  email: string;
+  password: string;
+  full_name?: string | null;
+}
+
+export interface ProfileUpdate {
+  email?: string;
+  full_name?: string | null;
+}
+
+export interface PasswordChange {
+  current_password: string;
+  new_password: string;
+}
+
+export interface AdminUserUpdate {
+  is_active?: boolean;
+}
+
+/** Where the access token is kept between page loads (sessionStorage in the browser). */
+export interface TokenStore {
+  get(): string | null;
+  set(token: string): void;
+  clear(): void;
+}
+
+export interface ApiClientOptions {
+  /** Origin of the API, e.g. `window.location.origin` (the API and the pages share an origin). */
+  baseUrl: string;
+  tokens: TokenStore;
+  /** Called once the token has been refused and cleared; the app sends the person to sign-in. */
+  onSessionExpired: () => void;
+  fetch?: typeof fetch;
+}
+
+export interface ApiClient {
+  register(request: RegisterRequest): Promise<User>;
+  /** Exchanges credentials for an access token and keeps it in the token store. */
+  signIn(credentials: { email: string; password: string }): Promise<void>;
+  signOut(): void;
+  isSignedIn(): boolean;
+  me(): Promise<User>;
+  updateMe(update: ProfileUpdate): Promise<User>;
+  changePassword(change: PasswordChange): Promise<void>;
+  deleteMe(): Promise<void>;
+  listUsers(page: { limit: number; offset: number }): Promise<UserPage>;
+  updateUser(id: string, update: AdminUserUpdate): Promise<User>;
+  deleteUser(id: string): Promise<void>;
+}
+
+/**
+ * How a 401 on an authenticated call is read. Most calls only fail 401 when the token is bad; the
+ * password change also answers 401 for a wrong current password, which must not end the session.
+ */
+type SessionRule = "any-401" | "token-problems-only";
+const TOKEN_PROBLEM_TYPES = new Set(["/problems/invalid-token", "/problems/unauthenticated"]);
+
+interface MinimalResponse {
+  status: number;
+  ok: boolean;
+  headers: Headers;
+  text(): Promise<string>;
+}
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const rpc = createRpc(options.baseUrl, fetchImpl);
+  const { tokens } = options;
+
+  function bearer(): { Authorization: string } {
+    const token = tokens.get();
+    if (token === null) throw expire(new ApiError({ status: 401, detail: "You are not signed in." }));
+    return { Authorization: `Bearer ${token}` };
+  }
+
+  function expire(error: ApiError): ApiError {
+    tokens.clear();
+    options.onSessionExpired();
+    return new ApiError({ ...error, sessionExpired: true });
+  }
+
+  async function send<R extends MinimalResponse>(request: () => Promise<R>): Promise<R> {
+    try {
+      return await request();
+    } catch (cause) {
+      if (cause instanceof ApiError) throw cause;
+      throw new ApiError({ status: 0, detail: "The server could not be reached." });
+    }
+  }
+
+  async function failure(response: MinimalResponse, rule?: SessionRule): Promise<ApiError> {
+    const text = await response.text().catch(() => "");
+    let body: unknown;
+    try {
+      body = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const error = apiErrorFromProblem(response.status, body, response.headers.get("Retry-After"));
+    if (rule !== undefined && response.status === 401) {
+      if (rule === "any-401" || TOKEN_PROBLEM_TYPES.has(error.type)) return expire(error);
+    }
+    return error;
+  }
+
+  return {
+    async register(request) {
+      const response = await send(() => rpc.v1.users.$post({ json: request }));
+      if (response.status !== 201) throw await failure(response);
+      return response.json();
+    },
+
+    async signIn({ email, password }) {
+      const response = await send(() =>
+        // The route takes JSON or the OAuth2 form, which hc types as "both"; this sends the JSON body.
+        rpc.v1.users.login.$post({ json: { email, password } } as Parameters<
+          typeof rpc.v1.users.login.$post
+        >[0]),
+      );
+      if (response.status !== 200) throw await failure(response);
+      const token = await response.json();
+      tokens.set(token.access_token);
+    },
+
+    signOut() {
+      tokens.clear();
+    },
+
+    isSignedIn() {
+      return tokens.get() !== null;
+    },
+
+    async me() {
+      const response = await send(() => rpc.v1.users.me.$get(undefined, { headers: bearer() }));
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async updateMe(update) {
+      const response = await send(() => rpc.v1.users.me.$patch({ json: update }, { headers: bearer() }));
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async changePassword(change) {
+      const response = await send(() =>
+        rpc.v1.users.me.password.$post({ json: change }, { headers: bearer() }),
+      );
+      // A 401 here may be the wrong current password, which must not end the session.
+      if (response.status !== 204) throw await failure(response, "token-problems-only");
+    },
+
+    async deleteMe() {
+      const response = await send(() => rpc.v1.users.me.$delete(undefined, { headers: bearer() }));
+      if (response.status !== 204) throw await failure(response, "any-401");
+      tokens.clear();
+    },
+
+    async listUsers({ limit, offset }) {
+      const response = await send(() =>
+        rpc.v1.users.$get({ query: { limit: `${limit}`, offset: `${offset}` } }, { headers: bearer() }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async updateUser(id, update) {
+      const response = await send(() =>
+        rpc.v1.users[":id"].$patch({ param: { id }, json: update }, { headers: bearer() }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async deleteUser(id) {
+      const response = await send(() =>
+        rpc.v1.users[":id"].$delete({ param: { id } }, { headers: bearer() }),
+      );
+      if (response.status !== 204) throw await failure(response, "any-401");
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The shell: builds the API client, keeps the signed-in user, routes with the History API and renders one
+ * page at a time into <main>. Pages are plain functions returning DOM nodes; nothing here uses innerHTML.
+ */
+import { createApiClient, type User } from "./api-client.js";
+import { ApiError } from "./api-error.js";
+import { h, link } from "./dom.js";
+import { feedbackFor } from "./form.js";
+import type { Flash, NavigateOptions, Page, PageContext } from "./page.js";
+import { changePasswordPage } from "./pages/change-password.js";
+import { deleteAccountPage } from "./pages/delete-account.js";
+import { forbiddenPage, notFoundPage } from "./pages/not-found.js";
+import { profilePage } from "./pages/profile.js";
+import { registerPage } from "./pages/register.js";
+import { signInPage } from "./pages/sign-in.js";
+import { usersPage } from "./pages/users.js";
+import { createSessionTokenStore } from "./session.js";
+
+type Access = "guest" | "user" | "superuser";
+
+const ROUTES: Record<string, { page: Page; access: Access }> = {
+  "/sign-in": { page: signInPage, access: "guest" },
+  "/register": { page: registerPage, access: "guest" },
+  "/profile": { page: profilePage, access: "user" },
+  "/password": { page: changePasswordPage, access: "user" },
+  "/delete-account": { page: deleteAccountPage, access: "user" },
+  "/users": { page: usersPage, access: "superuser" },
+};
+
+const SESSION_EXPIRED: Flash = { kind: "warning", text: "Your session has expired, please sign in again." };
+
+const main = requireElement("main");
+const nav = requireElement("site-nav");
+
+let currentUser: User | undefined;
+let pending: { flash?: Flash; email?: string } = {};
+let renderCount = 0;
+
+const api = createApiClient({
+  baseUrl: window.location.origin,
+  tokens: createSessionTokenStore(),
+  onSessionExpired: () => {
+    currentUser = undefined;
+    navigate("/sign-in", { replace: true, flash: SESSION_EXPIRED });
+  },
+});
+
+function navigate(path: string, options: NavigateOptions = {}): void {
+  pending = {
+    ...(options.flash ? { flash: options.flash } : {}),
+    ...(options.email ? { email: options.email } : {}),
+  };
+  if (options.replace) window.history.replaceState(null, "", path);
+  else window.history.pushState(null, "", path);
+  void render();
+}
+
+function signOut(): void {
+  api.signOut();
+  currentUser = undefined;
+  navigate("/sign-in", { flash: { kind: "info", text: "You have signed out." } });
+}
+
+async function render(): Promise<void> {
+  const ticket = ++renderCount;
+  const { pathname, search } = window.location;
+  const handover = pending;
+  pending = {};
+
+  if (pathname === "/" || pathname === "/sign-out") {
+    if (pathname === "/sign-out" && api.isSignedIn()) return signOut();
+    return navigate(api.isSignedIn() ? "/profile" : "/sign-in", { replace: true, ...handover });
+  }
+  const route = ROUTES[pathname];
+  if (route?.access === "guest" && api.isSignedIn()) return navigate("/profile", { replace: true });
+  if (route && route.access !== "guest") {
+    if (!api.isSignedIn()) {
+      return navigate("/sign-in", {
+        replace: true,
+        flash: handover.flash ?? { kind: "info", text: "Please sign in to continue." },
+      });
+    }
+    if (!currentUser) {
+      main.setAttribute("aria-busy", "true");
+      try {
+        currentUser = await api.me();
+      } catch (error) {
+        if (ticket === renderCount) showError(error);
+        return;
+      } finally {
+        main.removeAttribute("aria-busy");
+      }
+      if (ticket !== renderCount) return;
+    }
+  }
+  renderNav();
+
+  const page = !route
+    ? notFoundPage
+    : route.access === "superuser" && !currentUser?.is_superuser
+      ? forbiddenPage
+      : route.page;
+  const context: PageContext = {
+    api,
+    user: currentUser,
+    query: new URLSearchParams(search),
+    email: handover.email,
+    navigate,
+    setUser(user) {
+      currentUser = user;
+      renderNav();
+    },
+  };
+  try {
+    const view = await page(context);
+    if (ticket !== renderCount) return;
+    document.title = `${view.title} · Accounts`;
+    main.replaceChildren(...(handover.flash ? [flashElement(handover.flash)] : []), view.content);
+    main.dataset["path"] = pathname;
+    // Move focus to the new page's heading so screen readers and keyboard users start at the top.
+    main.querySelector<HTMLElement>("h1")?.focus();
+    markCurrentLink(pathname);
+  } catch (error) {
+    if (ticket === renderCount) showError(error);
+  }
+}
+
+function showError(error: unknown): void {
+  if (error instanceof ApiError && error.sessionExpired) return;
+  document.title = "Something went wrong · Accounts";
+  const message = feedbackFor(error, { fields: [] }).form ?? "Something went wrong.";
+  const retry = h("button", { type: "button", class: "button button-primary" }, "Try again");
+  retry.addEventListener("click", () => void render());
+  main.dataset["path"] = window.location.pathname;
+  main.replaceChildren(
+    h(
+      "section",
+      { class: "card" },
+      h("h1", { tabindex: "-1" }, "This page could not be loaded"),
+      h("p", { class: "form-error is-visible", role: "alert" }, message),
+      h("div", { class: "form-actions" }, retry),
+    ),
+  );
+  main.querySelector<HTMLElement>("h1")?.focus();
+}
+
+function flashElement(flash: Flash): HTMLElement {
+  return h("div", { class: `flash flash-${flash.kind}`, role: "status" }, flash.text);
+}
+
+function renderNav(): void {
+  if (!api.isSignedIn()) {
+    nav.replaceChildren(
+      link("/sign-in", "Sign in"),
+      link("/register", "Create account", { class: "nav-cta" }),
+    );
+    return;
+  }
+  const signOutButton = h("button", { type: "button", class: "nav-button" }, "Sign out");
+  signOutButton.addEventListener("click", signOut);
+  nav.replaceChildren(
+    link("/profile", "Profile"),
+    link("/password", "Password"),
+    ...(currentUser?.is_superuser ? [link("/users", "Users")] : []),
+    signOutButton,
+  );
+}
+
+function markCurrentLink(pathname: string): void {
+  for (const anchor of nav.querySelectorAll("a")) {
+    if (anchor.getAttribute("href") === pathname) anchor.setAttribute("aria-current", "page");
+    else anchor.removeAttribute("aria-current");
+  }
+}
+
+function requireElement(id: string): HTMLElement {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`index.html lacks #${id}`);
+  return element;
+}
+
+document.addEventListener("click", (event) => {
+  if (
+    event.defaultPrevented ||
+    event.button !== 0 ||
+    event.metaKey ||
+    event.ctrlKey ||
+    event.shiftKey ||
+    event.altKey
+  ) {
+    return;
+  }
+  const anchor =
+    event.target instanceof Element ? event.target.closest<HTMLAnchorElement>("a[data-link]") : null;
+  if (!anchor || anchor.origin !== window.location.origin) return;
+  event.preventDefault();
+  navigate(anchor.pathname + anchor.search);
+});
+window.addEventListener("popstate", () => void render());
+
+void render();

@@ -1,0 +1,89 @@
+import type { User } from "../api-client.js";
+import { formatDate, h, link } from "../dom.js";
+import { buildForm } from "../form.js";
+import type { Page } from "../page.js";
+import { validateProfile } from "../validation.js";
+
+export const profilePage: Page = ({ api, user: cached, setUser }) => {
+  if (!cached) throw new Error("the profile page needs a signed-in user");
+  let user: User = cached;
+
+  const summary = h("dl", { class: "summary" });
+  const heading = h("h1", { tabindex: "-1" });
+  function renderSummary(): void {
+    heading.textContent = user.full_name ?? user.email;
+    summary.replaceChildren(
+      ...row("Email", user.email),
+      ...row("Full name", user.full_name ?? "Not set"),
+      ...row("Role", user.is_superuser ? "Administrator" : "Member"),
+      ...row("Member since", formatDate(user.created_at)),
+    );
+  }
+  renderSummary();
+
+  const form = buildForm<{ full_name: string; email: string }>({
+    id: "profile",
+    fields: [
+      {
+        name: "full_name",
+        label: "Full name",
+        autocomplete: "name",
+        value: user.full_name ?? "",
+        required: false,
+      },
+      { name: "email", label: "Email", type: "email", autocomplete: "email", value: user.email },
+    ],
+    submitLabel: "Save changes",
+    validate: (values) => validateProfile({ email: values.email, fullName: values.full_name }),
+    errors: { conflictField: "email" },
+    async onSubmit(values) {
+      const fullName = values.full_name.trim();
+      const email = values.email.trim();
+      user = await api.updateMe({
+        full_name: fullName === "" ? null : fullName,
+        ...(email.toLowerCase() === user.email ? {} : { email }),
+      });
+      setUser(user);
+      renderSummary();
+      form.input("email").value = user.email;
+      form.input("full_name").value = user.full_name ?? "";
+      form.showSuccess("Your profile has been saved.");
+    },
+  });
+
+  return {
+    title: "Your profile",
+    content: h(
+      "div",
+      { class: "stack" },
+      h(
+        "section",
+        { class: "card", "aria-labelledby": "profile-heading" },
+        h("p", { class: "eyebrow" }, "Your profile"),
+        Object.assign(heading, { id: "profile-heading" }),
+        summary,
+      ),
+      h(
+        "section",
+        { class: "card", "aria-labelledby": "edit-heading" },
+        h("h2", { id: "edit-heading" }, "Edit profile"),
+        form.element,
+      ),
+      h(
+        "section",
+        { class: "card", "aria-labelledby": "security-heading" },
+        h("h2", { id: "security-heading" }, "Security"),
+        h(
+          "ul",
+          { class: "link-list" },
+          h("li", {}, link("/password", "Change your password")),
+          h("li", {}, link("/delete-account", "Delete your account", { class: "danger-link" })),
+        ),
+      ),
+    ),
+  };
+};
+
+function row(term: string, value: string): HTMLElement[] {
+  return [h("dt", {}, term), h("dd", {}, value)];
+}

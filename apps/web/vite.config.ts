@@ -1,0 +1,17 @@
+import { defineConfig } from "vite";
+
+// Vite loads its configuration through a default export; it has no named-export form.
+export default defineConfig({
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    // The polyfill would be injected as code the strict CSP does not need; every browser we target has modulepreload.
+    modulePreload: { polyfill: false },
+    sourcemap: true,
+  },
+  server: {
+    // `pnpm --filter @app/web dev` proxies the API to a locally running `pnpm start`.
+    proxy: { "/v1": "http://localhost:3000", "/health": "http://localhost:3000" },
+  },
+});
