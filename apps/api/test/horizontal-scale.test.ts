@@ -8,6 +8,8 @@ import { type RunningServer, startServer } from "./support/server-process.js";
 
 const SECRET = "horizontal-scale-test-secret-0123456789abcdef";
 const PASSWORD = "correct horse battery";
+/** Small, so the shared-budget test reaches it quickly; the other tests use one login per account. */
+const ACCOUNT_LIMIT = 5;
 let counter = 0;
 const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${++counter}@example.com`;
 
@@ -33,7 +35,12 @@ describe("two API processes on one PostgreSQL", () => {
 
   beforeAll(async () => {
     database = await openTestDatabase("postgres", { poolSize: 1 });
-    const env = { DATABASE_URL: database.url ?? "", JWT_SECRET: SECRET, BCRYPT_COST: "4" };
+    const env = {
+      DATABASE_URL: database.url ?? "",
+      JWT_SECRET: SECRET,
+      BCRYPT_COST: "4",
+      LOGIN_LIMIT_PER_ACCOUNT: String(ACCOUNT_LIMIT),
+    };
     [a, b] = await Promise.all([startServer(env), startServer(env)]);
   }, 120_000);
 
@@ -80,5 +87,31 @@ describe("two API processes on one PostgreSQL", () => {
       responses.filter((response, i) => i % 2 === parity && response.status === 409).length;
     expect(refusedBy(0)).toBeGreaterThanOrEqual(4);
     expect(refusedBy(1)).toBeGreaterThanOrEqual(4);
+  });
+
+  /** @see issue 4: limits live in the database, so every replica spends the same budget. */
+  it("shares the login rate limit: once one process answers 429 for an account, the other does too", async () => {
+    const email = uniqueEmail("limited");
+    expect((await register(a, email)).status).toBe(201);
+    const wrongLogin = (server: RunningServer) =>
+      fetch(`${server.url}/v1/users/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email, password: "not the password" }),
+      });
+    // Spend the budget alternately on both processes.
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < ACCOUNT_LIMIT; attempt += 1) {
+      statuses.push((await wrongLogin(attempt % 2 === 0 ? a : b)).status);
+    }
+    expect(statuses).toEqual(Array(ACCOUNT_LIMIT).fill(401));
+    for (const server of [a, b]) {
+      const limited = await wrongLogin(server);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get("content-type")).toBe("application/problem+json");
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      // While the account is limited, even the right password waits.
+      expect((await login(server, email)).status).toBe(429);
+    }
   });
 });

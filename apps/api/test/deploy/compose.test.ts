@@ -265,6 +265,11 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  it("trusts exactly one proxy hop (Traefik) for client addresses, so rate limits are per client", () => {
+    expect(service("api").environment?.TRUST_PROXY).toBe("true");
+    expect(service("api").labels?.["traefik.enable"]).toBe("true");
+  });
+
   it("ships logs to Loki, and Grafana has Loki provisioned as its data source", () => {
     expect(service("api").environment?.LOKI_URL).toBe("http://loki:3100");
     const mount = service("grafana").volumes?.find((v) => v.endsWith(":/etc/grafana/provisioning:ro"));
