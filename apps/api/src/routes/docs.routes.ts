@@ -30,6 +30,7 @@ const PAGE = `<!doctype html>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>User management API</title>
+    <link rel="icon" href="data:," />
   </head>
   <body>
     <div id="api-docs" data-openapi-url="${OPENAPI_PATH}"></div>
