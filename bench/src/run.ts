@@ -445,7 +445,7 @@ async function main(options: BenchOptions): Promise<void> {
   };
 
   try {
-    if (wants("health") || wants("me")) {
+    if (wants("health")) {
       const health = await runPhase(
         "health",
         "small",
