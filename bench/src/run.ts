@@ -242,6 +242,7 @@ async function runPhase(
   scale: "small" | "large",
   spec: Omit<LoadSpec, "kind">,
   ceiling: { name: CeilingName; rate: number | undefined } | undefined,
+  databaseCeiling?: number | undefined,
 ): Promise<PhaseResult> {
   const name = `${kind === "me" ? "/me" : kind} @${shortCount(spec.users)}`;
   const summary = await withProgress(name, spec.durationSeconds, async () => {
@@ -273,6 +274,7 @@ async function runPhase(
     ratio: undefined,
   };
   phase.ratio = ceiling ? ratioTo(judgedRate(phase), ceiling.rate) : undefined;
+  if (kind === "me") phase.databaseRatio = ratioTo(phase.requestsPerSecond, databaseCeiling);
   log(
     `${name}: ${phase.requestsPerSecond.toFixed(1)} req/s, p50 ${phase.latencyMs.p50} ms, p99 ${phase.latencyMs.p99} ms, ` +
       `statuses ${JSON.stringify(phase.statusCounts)}, errors ${phase.errors + phase.timeouts}`,
@@ -435,6 +437,7 @@ async function main(options: BenchOptions): Promise<void> {
           scale,
           { ...cheap, users, tokens: await tokensFor(users), expectStatus: 200 },
           framework(),
+          scale === "small" ? ceilings.database : ceilings.databaseLarge,
         ),
       );
     }
@@ -498,7 +501,7 @@ async function main(options: BenchOptions): Promise<void> {
     notes.push(`the server exited with ${server.process.exitCode} on SIGTERM`);
 
   const observed = memory.processCount;
-  if (observed !== options.webConcurrency) {
+  if (observed < options.webConcurrency) {
     notes.push(
       `WEB_CONCURRENCY=${options.webConcurrency} but ${observed} server process(es) were seen; the ceilings assume ${options.webConcurrency}`,
     );
@@ -521,6 +524,7 @@ async function main(options: BenchOptions): Promise<void> {
       smallUsers: options.smallUsers,
       largeUsers: options.scaleSmallOnly ? undefined : options.largeUsers,
       seedSeconds,
+      database: databaseName,
       command: `pnpm bench ${process.argv.slice(2).join(" ")}`.trim(),
     },
     coldStartMs: server.coldStartMs,
