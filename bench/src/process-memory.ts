@@ -100,11 +100,22 @@ export class PeakTracker {
 /** Samples the tree under `root` every `intervalMs` until stopped. */
 export function startMemorySampler(root: number, intervalMs = 200) {
   const tracker = new PeakTracker();
-  const tick = () => tracker.add(sampleTree(root));
+  let phase = new PeakTracker();
+  const tick = () => {
+    const sample = sampleTree(root);
+    tracker.add(sample);
+    phase.add(sample);
+  };
   tick();
   const timer = setInterval(tick, intervalMs);
   return {
     tracker,
+    /** Peaks since the previous call (or the start): one phase's share of the run. */
+    takePhasePeaks(): MemoryPeaks {
+      const result = phase.result();
+      phase = new PeakTracker();
+      return result;
+    },
     stop(): MemoryPeaks {
       clearInterval(timer);
       return tracker.result();

@@ -28,6 +28,8 @@ export interface PhaseResult {
   ceiling: CeilingName | undefined;
   /** The phase's rate ÷ its ceiling's rate (bcrypt phases use the Little's-law rate). */
   ratio: number | undefined;
+  /** Peak RSS of the server's processes during this phase, MiB (all together, largest one). */
+  peakRssMiB?: { total: number; process: number } | undefined;
   /** /me only: its rate ÷ the database ceiling at the same table size (a /me is one PK lookup). */
   databaseRatio?: number | undefined;
 }
@@ -191,6 +193,7 @@ export function formatReport(report: BenchReport): string {
     String(p.errors + p.timeouts),
     String(p.non2xx),
     String(p.status5xx),
+    p.peakRssMiB ? String(Math.round(p.peakRssMiB.total)) : "",
     [
       p.ceiling ? `${pct(p.ratio)} of ${p.ceiling}` : "",
       p.databaseRatio === undefined ? "" : `${pct(p.databaseRatio)} of database`,
@@ -212,6 +215,7 @@ export function formatReport(report: BenchReport): string {
         "errors",
         "non-2xx",
         "5xx",
+        "RSS MiB",
         "ratio",
       ],
       phaseRows,
