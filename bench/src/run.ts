@@ -555,6 +555,7 @@ async function main(options: BenchOptions): Promise<void> {
     targets: evaluateTargets({ phases, ceilings, coldStartMs: server.coldStartMs, memory }),
     notes,
   };
+  if (interrupted) return; // a cut-short run is not a result
   const output = resolve(ROOT, options.output);
   await mkdir(dirname(output), { recursive: true });
   await writeFile(output, `${JSON.stringify(report, null, 2)}\n`);
@@ -595,6 +596,8 @@ if (options === "help") {
     await main(options);
     await cleanup();
   } catch (error) {
+    // After Ctrl-C the workers die first and main() fails on that: not worth a stack trace.
+    if (interrupted) await new Promise(() => {});
     log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     await cleanup();
     process.exitCode = 1;
