@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "./schema.js";
@@ -66,6 +65,8 @@ export function postgresUrlOf(database: Database): string | undefined {
  */
 export async function createDatabase(options: DatabaseOptions = {}): Promise<Database> {
   if (options.url) return openPostgres(options.url, options);
+  // PGlite and its Drizzle driver load only when used: a PostgreSQL deployment starts without them.
+  const { drizzle: drizzlePglite } = await import("drizzle-orm/pglite");
   const client = options.pglite ?? (await openPglite(options.dataDir ?? "./.data"));
   const db = drizzlePglite({ client, schema, casing }) as unknown as Db;
   return {
@@ -84,6 +85,7 @@ export async function createDatabase(options: DatabaseOptions = {}): Promise<Dat
 
 async function openPglite(dataDir: string): Promise<PGlite> {
   if (!dataDir.includes("://")) await mkdir(dataDir, { recursive: true });
+  const { PGlite } = await import("@electric-sql/pglite");
   return PGlite.create(dataDir);
 }
 

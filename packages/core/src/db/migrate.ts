@@ -1,6 +1,5 @@
 import { fileURLToPath } from "node:url";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
@@ -18,6 +17,7 @@ const MIGRATION_LOCK_KEY = 727_274_001;
  */
 export async function migrateDatabase(database: Database): Promise<void> {
   if (database.driver === "pglite") {
+    const { migrate: migratePglite } = await import("drizzle-orm/pglite/migrator");
     await migratePglite(database.db as unknown as PgliteDatabase, { migrationsFolder: MIGRATIONS_FOLDER });
     return;
   }

@@ -42,6 +42,40 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A string that is not a uuid names no user; asking Postgres would only raise a cast error. */
 const isUuid = (id: string) => UUID.test(id);
 
+/**
+ * The two lookups on every request path (/me by id, login by email) are built once per database as
+ * prepared queries: the SQL is not rebuilt per call, and postgres.js keeps a named statement per
+ * connection so PostgreSQL parses and plans them once (ad-hoc Drizzle queries go unnamed, parsed every
+ * time). Keyed weakly by `db`, so a closed test database takes its statements with it.
+ */
+const preparedLookups = new WeakMap<Db, ReturnType<typeof prepareLookups>>();
+
+function prepareLookups(db: Db) {
+  return {
+    byId: db
+      .select(userColumns)
+      .from(users)
+      .where(eq(users.id, sql.placeholder("id")))
+      .limit(1)
+      .prepare("user_by_id"),
+    byEmail: db
+      .select(recordColumns)
+      .from(users)
+      .where(sql`lower(${users.email}) = ${sql.placeholder("email")}`)
+      .limit(1)
+      .prepare("user_by_email"),
+  };
+}
+
+function lookups(db: Db) {
+  let prepared = preparedLookups.get(db);
+  if (!prepared) {
+    prepared = prepareLookups(db);
+    preparedLookups.set(db, prepared);
+  }
+  return prepared;
+}
+
 /** Drops the hash: the shape everything outside core works with. */
 export function toUser(record: UserRecord): User {
   const { hashedPassword: _hash, ...user } = record;
@@ -79,11 +113,7 @@ export async function createUser(db: Db, input: NewUser): Promise<User> {
 /** Looks a user up by email, case-insensitively (through the `lower(email)` index). */
 export async function getUserByEmail(db: Db, email: string): Promise<UserRecord | null> {
   try {
-    const [row] = await db
-      .select(recordColumns)
-      .from(users)
-      .where(sql`lower(${users.email}) = ${normalizeEmail(email)}`)
-      .limit(1);
+    const [row] = await lookups(db).byEmail.execute({ email: normalizeEmail(email) });
     return row ?? null;
   } catch (error) {
     return translateDatabaseError(error);
@@ -93,7 +123,7 @@ export async function getUserByEmail(db: Db, email: string): Promise<UserRecord 
 export async function getUserById(db: Db, id: string): Promise<User | null> {
   if (!isUuid(id)) return null;
   try {
-    const [row] = await db.select(userColumns).from(users).where(eq(users.id, id)).limit(1);
+    const [row] = await lookups(db).byId.execute({ id });
     return row ?? null;
   } catch (error) {
     return translateDatabaseError(error);

@@ -1,0 +1,72 @@
+/** What the orchestrator and its load, bcrypt and database workers say to each other over IPC. */
+
+export type PhaseKind = "health" | "me" | "login" | "register" | "login-wrong";
+
+export interface LoadSpec {
+  kind: PhaseKind;
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  /** Seeded users are `user1` … `user<users>`. */
+  users: number;
+  password: string;
+  /** For /me: valid access tokens of seeded users, used round-robin. */
+  tokens?: string[];
+  expectStatus: number;
+  /** A response slower than this counts as a timeout (an error). */
+  timeoutSeconds: number;
+}
+
+export interface LoadSummary {
+  durationSeconds: number;
+  completed: number;
+  latencyMs: { p50: number; p99: number; mean: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  status5xx: number;
+  unexpectedStatus: number;
+  statusCounts: Record<string, number>;
+}
+
+/** The seeded user number `n`'s email. */
+export function emailOf(n: number): string {
+  return `user${n}@bench.test`;
+}
+
+/**
+ * The seeded user number `n`'s id: a UUID with version 7 and variant bits whose leading bits grow with
+ * `n`, so, as with the app's uuidv7 ids, seeding appends to the primary-key index. The SQL seed builds
+ * the same string (see `seedUsersSql`).
+ */
+export function idOf(n: number): string {
+  return `00000000-0000-7000-8000-${n.toString(16).padStart(12, "0")}`;
+}
+
+/** One INSERT … SELECT over generate_series: users `from` … `to`, all sharing one precomputed hash. */
+export function seedUsersSql(): string {
+  return `insert into users (id, email, hashed_password, full_name, is_active, is_superuser,
+      password_changed_at, created_at, updated_at)
+    select ('00000000-0000-7000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+      'user' || n || '@bench.test', $1, null, true, false,
+      now() - interval '1 day', now() - interval '1 day', now() - interval '1 day'
+    from generate_series($2::int, $3::int) as n`;
+}
+
+/** Messages a ceiling worker sends: `ready` once warmed up, then its result after `go`. */
+export type CeilingMessage = { ready: true } | { rate: number; operations: number } | { error: string };
+
+export interface BcryptCeilingSpec {
+  hash: string;
+  password: string;
+  inFlight: number;
+  durationSeconds: number;
+}
+
+export interface DatabaseCeilingSpec {
+  url: string;
+  poolSize: number;
+  inFlight: number;
+  durationSeconds: number;
+  users: number;
+}
