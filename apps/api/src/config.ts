@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { emailSchema, newPasswordSchema } from "./routes/v1/users/users.wire.js";
+import { emailRule, newPasswordRule } from "./routes/v1/users/credential-rules.js";
 
 const MIN_SECRET_BYTES = 32;
 const KNOWN_PLACEHOLDER_SECRETS = new Set([
@@ -112,9 +112,9 @@ function checkFirstSuperuser(
     });
     return;
   }
-  const emailProblem = emailSchema.safeParse(email).error?.issues[0]?.message;
+  const emailProblem = emailRule.safeParse(email).error?.issues[0]?.message;
   if (emailProblem) ctx.addIssue({ code: "custom", path: ["FIRST_SUPERUSER_EMAIL"], message: emailProblem });
-  const passwordProblem = newPasswordSchema.safeParse(password).error?.issues[0]?.message;
+  const passwordProblem = newPasswordRule.safeParse(password).error?.issues[0]?.message;
   if (passwordProblem) {
     ctx.addIssue({ code: "custom", path: ["FIRST_SUPERUSER_PASSWORD"], message: passwordProblem });
   }

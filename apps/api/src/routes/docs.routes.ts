@@ -12,16 +12,11 @@ import { pageSecurityHeaders } from "../middleware/security-headers.js";
 
 export const OPENAPI_PATH = "/openapi.json";
 
-let scalarBundle: string | undefined;
-
-/** The standalone browser build of @scalar/api-reference, read from node_modules once per process. */
-function loadScalarBundle(): string {
-  if (scalarBundle === undefined) {
-    // The package exports no path to its browser build; find it beside the resolved main entry.
-    const main = createRequire(import.meta.url).resolve("@scalar/api-reference");
-    scalarBundle = readFileSync(join(dirname(main), "browser", "standalone.js"), "utf8");
-  }
-  return scalarBundle;
+/** Where the standalone browser build of @scalar/api-reference is; resolved at start-up so a broken install fails early. */
+function scalarBundlePath(): string {
+  // The package exports no path to its browser build; find it beside the resolved main entry.
+  const main = createRequire(import.meta.url).resolve("@scalar/api-reference");
+  return join(dirname(main), "browser", "standalone.js");
 }
 
 const PAGE = `<!doctype html>
@@ -56,13 +51,18 @@ export const DOCS_CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
 
 export function docsRoutes() {
-  const bundle = loadScalarBundle();
+  const bundlePath = scalarBundlePath();
+  // Read on first use (~4 MB): most processes never serve the docs, and memory per process is budgeted.
+  let bundle: string | undefined;
   const javascript = {
     "Content-Type": "text/javascript; charset=utf-8",
     "Cache-Control": "public, max-age=3600",
   };
   return new Hono<AppEnv>()
     .get("/docs", pageSecurityHeaders(DOCS_CONTENT_SECURITY_POLICY), (c) => c.html(PAGE))
-    .get("/docs/scalar.js", (c) => c.body(bundle, 200, javascript))
+    .get("/docs/scalar.js", (c) => {
+      bundle ??= readFileSync(bundlePath, "utf8");
+      return c.body(bundle, 200, javascript);
+    })
     .get("/docs/init.js", (c) => c.body(INIT_SCRIPT, 200, javascript));
 }

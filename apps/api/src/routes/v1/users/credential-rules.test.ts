@@ -1,0 +1,24 @@
+import { MAX_PASSWORD_BYTES } from "@app/auth";
+import { describe, expect, it } from "vitest";
+import { emailRule, MAX_PASSWORD_UTF8_BYTES, newPasswordRule } from "./credential-rules.js";
+import { emailSchema, newPasswordSchema } from "./users.wire.js";
+
+describe("credential rules", () => {
+  it("use bcrypt's byte limit from @app/auth", () => {
+    expect(MAX_PASSWORD_UTF8_BYTES).toBe(MAX_PASSWORD_BYTES);
+  });
+
+  it.each(["a@example.com", " A@Example.com ", "not-an-email", `${"a".repeat(250)}@x.io`])(
+    "judge the email %j as the wire schema does",
+    (email) => {
+      expect(emailRule.safeParse(email).success).toBe(emailSchema.safeParse(email).success);
+    },
+  );
+
+  it.each(["1234567", "12345678", "é".repeat(36), `${"é".repeat(36)}x`, "🔑🔑🔑🔑🔑🔑🔑🔑"])(
+    "judge the password %j as the wire schema does",
+    (password) => {
+      expect(newPasswordRule.safeParse(password).success).toBe(newPasswordSchema.safeParse(password).success);
+    },
+  );
+});
