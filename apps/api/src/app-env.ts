@@ -1,5 +1,5 @@
 import type { TokenService } from "@app/auth";
-import type { Database, RateLimiter, User, UserService } from "@app/core";
+import type { Database, RateLimiter, SessionService, User, UserService } from "@app/core";
 import type { ClientAddressResolver } from "./client-address.js";
 import type { HttpSettings, RateLimitSettings } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -11,6 +11,8 @@ export interface AppDeps {
   database: Database;
   users: UserService;
   tokens: TokenService;
+  /** Refresh tokens, logout and logout-all (issue 8). */
+  sessions: SessionService;
   // --- hardening (issue 4) ---
   rateLimiter: RateLimiter;
   rateLimits: RateLimitSettings;

@@ -43,7 +43,10 @@ const schema = z
     DATABASE_POOL_SIZE: integer(1, 100).default(10),
     DATA_DIR: z.string().min(1).default("./.data"),
     JWT_SECRET: optionalString,
-    ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(1800),
+    ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(900),
+    // issue 8 (sessions): refresh tokens and their reuse-detection grace window.
+    REFRESH_TOKEN_TTL_SECONDS: integer(300, 365 * 24 * 3600).default(30 * 24 * 3600),
+    REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
     BCRYPT_COST: integer(4, 16).default(12),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // issue 7 (cluster mode): worker processes of the Node entry; only used with a PostgreSQL DATABASE_URL.
@@ -63,6 +66,7 @@ const schema = z
     LOGIN_LIMIT_PER_ACCOUNT: integer(1, 1_000_000_000).default(10),
     LOGIN_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(100),
     REGISTER_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(30),
+    REFRESH_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(300),
     RATE_LIMIT_WINDOW_SECONDS: integer(1, 7 * 24 * 3600).default(900),
     TRUST_PROXY: optionalString.pipe(
       z
@@ -137,6 +141,8 @@ export interface Config {
   host: string;
   database: { url: string | undefined; poolSize: number; dataDir: string };
   jwt: { secret: string; ttlSeconds: number; secretWasGenerated: boolean };
+  /** Refresh tokens: lifetime, and how long a duplicate refresh gets the same pair (see the README's Sessions). */
+  sessions: SessionSettings;
   bcryptCost: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Node cluster workers (`WEB_CONCURRENCY`, default the available cores); `explicit` when the variable was set. */
@@ -155,11 +161,17 @@ export interface Config {
   // --- end hardening ---
 }
 
+export interface SessionSettings {
+  refreshTokenTtlSeconds: number;
+  reuseGraceSeconds: number;
+}
+
 /** Attempt budgets per fixed window; see the README's rate-limiting section. */
 export interface RateLimitSettings {
   loginPerAccount: number;
   loginPerAddress: number;
   registerPerAddress: number;
+  refreshPerAddress: number;
   windowSeconds: number;
 }
 
@@ -205,6 +217,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       secretWasGenerated,
     },
+    sessions: {
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      reuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    },
     bcryptCost: e.BCRYPT_COST,
     logLevel: e.LOG_LEVEL,
     webConcurrency: {
@@ -224,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
       loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
       registerPerAddress: e.REGISTER_LIMIT_PER_ADDRESS,
+      refreshPerAddress: e.REFRESH_LIMIT_PER_ADDRESS,
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     },
     http: {

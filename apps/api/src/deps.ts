@@ -1,5 +1,13 @@
-import { createPasswordHasher, createTokenService } from "@app/auth";
-import { createDatabase, createRateLimiter, createUserService, migrateDatabase } from "@app/core";
+import { createPasswordHasher, createTokenService, type TokenService } from "@app/auth";
+import type { AccessTokenIssuer } from "@app/core";
+import {
+  createDatabase,
+  createRateLimiter,
+  createSessionService,
+  createUserService,
+  migrateDatabase,
+  tokensValidFrom,
+} from "@app/core";
 import type { AppDeps } from "./app-env.js";
 import { createClientAddressResolver } from "./client-address.js";
 import type { Config } from "./config.js";
@@ -24,11 +32,19 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
   );
   if (database.driver === "pglite") await migrateDatabase(database);
   const passwords = createPasswordHasher({ cost: config.bcryptCost });
+  const tokens = createTokenService({ secret: config.jwt.secret, ttlSeconds: config.jwt.ttlSeconds });
   return {
     logger,
     database,
     users: createUserService({ db: database.db, passwords }),
-    tokens: createTokenService({ secret: config.jwt.secret, ttlSeconds: config.jwt.ttlSeconds }),
+    tokens,
+    sessions: createSessionService({
+      db: database.db,
+      accessTokens: accessTokenIssuer(tokens),
+      secret: config.jwt.secret,
+      refreshTokenTtlSeconds: config.sessions.refreshTokenTtlSeconds,
+      reuseGraceSeconds: config.sessions.reuseGraceSeconds,
+    }),
     // --- hardening (issue 4) ---
     rateLimiter: createRateLimiter({
       db: database.db,
@@ -41,6 +57,19 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
     http: config.http,
     // --- end hardening ---
     webDistDir: config.webDistDir,
+  };
+}
+
+/** Core's port for access tokens, over @app/auth's token service. */
+export function accessTokenIssuer(tokens: TokenService): AccessTokenIssuer {
+  return {
+    async issue(user) {
+      const { token, expiresIn } = await tokens.issue({
+        subject: user.id,
+        issuedAtFloor: tokensValidFrom(user),
+      });
+      return { token, expiresIn };
+    },
   };
 }
 

@@ -18,6 +18,7 @@ const TABLE = {
   INVALID_CREDENTIALS: { status: 401, title: "Invalid credentials" },
   UNAUTHENTICATED: { status: 401, title: "Authentication required" },
   INVALID_TOKEN: { status: 401, title: "Invalid access token" },
+  INVALID_REFRESH_TOKEN: { status: 401, title: "Invalid refresh token" },
   INCORRECT_PASSWORD: { status: 401, title: "Incorrect password" },
   FORBIDDEN: { status: 403, title: "Forbidden" },
   LAST_SUPERUSER: { status: 409, title: "Last superuser" },

@@ -12,7 +12,9 @@ describe("loadConfig", () => {
       port: 3000,
       host: "0.0.0.0",
       database: { url: undefined, dataDir: "./.data", poolSize: 10 },
-      jwt: { ttlSeconds: 1800, secretWasGenerated: true },
+      jwt: { ttlSeconds: 900, secretWasGenerated: true },
+      sessions: { refreshTokenTtlSeconds: 30 * 24 * 3600, reuseGraceSeconds: 10 },
+      rateLimits: { refreshPerAddress: 300 },
       bcryptCost: 12,
       logLevel: "info",
     });
@@ -31,6 +33,8 @@ describe("loadConfig", () => {
       DATA_DIR: "/var/lib/app",
       JWT_SECRET: strongSecret,
       ACCESS_TOKEN_TTL_SECONDS: "600",
+      REFRESH_TOKEN_TTL_SECONDS: "86400",
+      REFRESH_REUSE_GRACE_SECONDS: "0",
       BCRYPT_COST: "11",
       LOG_LEVEL: "warn",
       WEB_DIST_DIR: "/srv/web",
@@ -41,6 +45,7 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       database: { url: "postgres://u@db:5432/app", dataDir: "/var/lib/app" },
       jwt: { secret: strongSecret, ttlSeconds: 600, secretWasGenerated: false },
+      sessions: { refreshTokenTtlSeconds: 86_400, reuseGraceSeconds: 0 },
       bcryptCost: 11,
       logLevel: "warn",
       webDistDir: "/srv/web",
@@ -84,6 +89,7 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       loginPerAccount: 10,
       loginPerAddress: 100,
       registerPerAddress: 30,
+      refreshPerAddress: 300,
       windowSeconds: 900,
     });
     expect(config.http).toEqual({
@@ -102,6 +108,7 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       LOGIN_LIMIT_PER_ACCOUNT: "5",
       LOGIN_LIMIT_PER_ADDRESS: "50",
       REGISTER_LIMIT_PER_ADDRESS: "7",
+      REFRESH_LIMIT_PER_ADDRESS: "9",
       RATE_LIMIT_WINDOW_SECONDS: "60",
       TRUST_PROXY: "true",
       CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
@@ -117,6 +124,7 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       loginPerAccount: 5,
       loginPerAddress: 50,
       registerPerAddress: 7,
+      refreshPerAddress: 9,
       windowSeconds: 60,
     });
     expect(config.http).toEqual({

@@ -75,6 +75,30 @@ describe("two API processes on one PostgreSQL", () => {
     expect((await me(a, access_token)).status).toBe(200);
   });
 
+  it("one refresh token sent to both processes at once: both answer 200 with the same new pair", async () => {
+    const refresh = (server: RunningServer, refreshToken: string) =>
+      fetch(`${server.url}/v1/users/token/refresh`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ refresh_token: refreshToken }),
+      });
+    for (let round = 0; round < 3; round++) {
+      const email = uniqueEmail("refresh-race");
+      expect((await register(a, email)).status).toBe(201);
+      const { refresh_token } = (await (await login(a, email)).json()) as { refresh_token: string };
+      const responses = await Promise.all([refresh(a, refresh_token), refresh(b, refresh_token)]);
+      expect(responses.map((r) => r.status)).toEqual([200, 200]);
+      const [onA, onB] = (await Promise.all(responses.map((r) => r.json()))) as {
+        access_token: string;
+        refresh_token: string;
+      }[];
+      expect(onB?.refresh_token).toBe(onA?.refresh_token);
+      expect(onB?.access_token).toBe(onA?.access_token);
+      // the successor rotates on either process
+      expect((await refresh(b, onA?.refresh_token ?? "")).status).toBe(200);
+    }
+  });
+
   it("the same email registered concurrently on both gives exactly one 201 and 409 for the rest", async () => {
     const email = uniqueEmail("race");
     const responses = await Promise.all(

@@ -51,7 +51,11 @@ describe.each(combinations)("the HTTP contract on $runtime with $kind", ({ runti
   };
 
   beforeAll(async () => {
-    const env: Record<string, string> = { JWT_SECRET: SECRET, BCRYPT_COST: "4" };
+    const env: Record<string, string> = {
+      JWT_SECRET: SECRET,
+      BCRYPT_COST: "4",
+      REFRESH_REUSE_GRACE_SECONDS: "0",
+    };
     if (kind === "postgres") {
       database = await openTestDatabase("postgres", { poolSize: 1 });
       env.DATABASE_URL = database.url ?? "";
@@ -173,6 +177,57 @@ describe.each(combinations)("the HTTP contract on $runtime with $kind", ({ runti
         401,
       );
       expect(unknown).toEqual(wrong);
+    });
+  });
+
+  describe("sessions", () => {
+    it("→ refresh rotates, a replay outside the grace window kills the family, logout and logout-all", async () => {
+      const email = uniqueEmail("session");
+      expect((await postJson("/v1/users/", { email, password: PASSWORD })).status).toBe(201);
+      const loginResponse = await postJson("/v1/users/login", { email, password: PASSWORD });
+      const first = (await loginResponse.json()) as Record<string, string>;
+      expect(first).toMatchObject({ expires_in: 900, refresh_expires_in: 2_592_000 });
+
+      const rotated = await postJson("/v1/users/token/refresh", { refresh_token: first.refresh_token });
+      expect(rotated.status).toBe(200);
+      expect(rotated.headers.get("cache-control")).toBe("no-store");
+      const second = (await rotated.json()) as Record<string, string>;
+      expect((await me(`Bearer ${second.access_token}`)).status).toBe(200);
+      // the server runs with REFRESH_REUSE_GRACE_SECONDS=0: a replay is reuse at once
+      await expectProblem(
+        await postJson("/v1/users/token/refresh", { refresh_token: first.refresh_token }),
+        401,
+      );
+      await expectProblem(
+        await postJson("/v1/users/token/refresh", { refresh_token: second.refresh_token }),
+        401,
+      );
+
+      const third = (await (
+        await postJson("/v1/users/login", { email, password: PASSWORD })
+      ).json()) as Record<string, string>;
+      const loggedOut = await postJson("/v1/users/logout", { refresh_token: third.refresh_token });
+      expect(loggedOut.status).toBe(204);
+      await expectProblem(
+        await postJson("/v1/users/token/refresh", { refresh_token: third.refresh_token }),
+        401,
+      );
+
+      const fourth = (await (
+        await postJson("/v1/users/login", { email, password: PASSWORD })
+      ).json()) as Record<string, string>;
+      const all = await fetch(`${server.url}/v1/users/logout-all`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${fourth.access_token}` },
+      });
+      expect(all.status).toBe(204);
+      await expectProblem(await me(`Bearer ${fourth.access_token}`), 401);
+      await expectProblem(
+        await postJson("/v1/users/token/refresh", { refresh_token: fourth.refresh_token }),
+        401,
+      );
+      for (const token of [first, second, third, fourth])
+        expect(server.output()).not.toContain(token.refresh_token);
     });
   });
 

@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from "./support/test-app.js";
 
 /**
  * What each route can answer. Every status here is exercised by the route tests (users.test.ts,
- * me.test.ts, admin-users.test.ts, rate-limit.test.ts, hardening-http.test.ts), and 503 by the closed-database test below; the document must list
+ * me.test.ts, sessions.test.ts, admin-users.test.ts, rate-limit.test.ts, hardening-http.test.ts), and 503 by the closed-database test below; the document must list
  * exactly these, no more (a promise the route cannot keep) and no fewer.
  */
 const STATUSES: Record<string, number[]> = {
@@ -14,6 +14,9 @@ const STATUSES: Record<string, number[]> = {
   "GET /metrics": [200],
   "POST /v1/users": [201, 400, 409, 413, 415, 422, 429, 503],
   "POST /v1/users/login": [200, 400, 401, 413, 415, 422, 429, 503],
+  "POST /v1/users/token/refresh": [200, 400, 401, 413, 415, 422, 429, 503],
+  "POST /v1/users/logout": [204, 400, 413, 415, 422, 503],
+  "POST /v1/users/logout-all": [204, 401, 503],
   "GET /v1/users/me": [200, 401, 503],
   "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 503],
   "DELETE /v1/users/me": [204, 401, 409, 503],
@@ -29,6 +32,8 @@ const PUBLIC = new Set([
   "GET /metrics",
   "POST /v1/users",
   "POST /v1/users/login",
+  "POST /v1/users/token/refresh",
+  "POST /v1/users/logout",
 ]);
 /** The documentation serves itself; it is not part of the API it documents. */
 const DOCUMENTATION_ROUTES = new Set([
@@ -132,6 +137,8 @@ describe("GET /openapi.json", () => {
       "PATCH /v1/users/me",
       "POST /v1/users/me/password",
       "PATCH /v1/users/{id}",
+      "POST /v1/users/token/refresh",
+      "POST /v1/users/logout",
     ]) {
       expect(op(key)?.requestBody?.content, key).toHaveProperty("application/json");
     }
@@ -161,6 +168,14 @@ describe("GET /openapi.json", () => {
       "total",
     ]);
     expect(JSON.stringify(schemas.User)).not.toMatch(/password|hash/i);
+    expect(Object.keys(schemas.TokenResponse?.properties ?? {}).sort()).toEqual([
+      "access_token",
+      "expires_in",
+      "refresh_expires_in",
+      "refresh_token",
+      "token_type",
+    ]);
+    expect(Object.keys(schemas.RefreshTokenRequest?.properties ?? {})).toEqual(["refresh_token"]);
     expect(schemas.Problem).toBeDefined();
   });
 });
@@ -206,6 +221,9 @@ describe("503 when the database is gone", () => {
     const requests: [string, string, Record<string, string>, unknown][] = [
       ["POST", "/v1/users", auth, { email: "x@example.com", password: "long enough" }],
       ["POST", "/v1/users/login", auth, { email, password: "long enough" }],
+      ["POST", "/v1/users/token/refresh", auth, { refresh_token: "whatever" }],
+      ["POST", "/v1/users/logout", auth, { refresh_token: "whatever" }],
+      ["POST", "/v1/users/logout-all", auth, undefined],
       ["GET", "/v1/users/me", auth, undefined],
       ["PATCH", "/v1/users/me", auth, {}],
       ["DELETE", "/v1/users/me", auth, undefined],

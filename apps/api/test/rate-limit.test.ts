@@ -13,6 +13,7 @@ const LIMITS: RateLimitSettings = {
   loginPerAccount: 3,
   loginPerAddress: 1000,
   registerPerAddress: 1000,
+  refreshPerAddress: 2,
   windowSeconds: 900,
 };
 
@@ -139,6 +140,23 @@ describe("rate limiting on PostgreSQL", () => {
     } finally {
       await limited.dispose();
     }
+  });
+
+  it("limits refresh attempts per client address (REFRESH_LIMIT_PER_ADDRESS), valid or not", async () => {
+    const email = uniqueEmail("refresher");
+    await t.register(email);
+    const { refresh_token } = await t.loginPair(email);
+    const refresh = (token: string, address: string) =>
+      t.postJson("/v1/users/token/refresh", { refresh_token: token }, from(address));
+    expect((await refresh("guess", "10.2.0.1")).status).toBe(401);
+    const renewed = await refresh(refresh_token, "10.2.0.1");
+    expect(renewed.status).toBe(200);
+    const next = ((await renewed.json()) as { refresh_token: string }).refresh_token;
+    await expectRateLimited(await refresh(next, "10.2.0.1"));
+    // the refused attempt did not spend the token: another address may still use it
+    expect((await refresh(next, "10.2.0.2")).status).toBe(200);
+    const metrics = await (await t.request("/metrics")).text();
+    expect(metrics).toMatch(/rate_limit_refusals_total\{limit="refresh_address"[^}]*\} 1/);
   });
 
   it("shares one budget between two app instances (two connection pools) on one database", async () => {

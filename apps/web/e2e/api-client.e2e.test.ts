@@ -10,17 +10,26 @@ import { registerViaApi, uniqueEmail } from "./support/fixtures.js";
 const baseUrl = inject("baseUrl");
 const PASSWORD = "correct horse battery";
 
-function memoryTokens(initial: string | null = null): TokenStore & { value: string | null } {
+function memoryTokens(
+  initial: string | null = null,
+  initialRefresh: string | null = null,
+): TokenStore & { value: string | null; refresh: string | null } {
   return {
     value: initial,
+    refresh: initialRefresh,
     get() {
       return this.value;
     },
-    set(token) {
-      this.value = token;
+    getRefresh() {
+      return this.refresh;
+    },
+    set({ access, refresh }) {
+      this.value = access;
+      this.refresh = refresh;
     },
     clear() {
       this.value = null;
+      this.refresh = null;
     },
   };
 }
@@ -50,10 +59,63 @@ describe("api-client against the real API", () => {
 
     await api.signIn({ email, password: PASSWORD });
     expect(tokens.value).toMatch(/^ey/);
+    expect(tokens.refresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await api.me()).toEqual(user);
 
-    api.signOut();
+    const refreshToken = tokens.refresh ?? "";
+    await api.signOut();
     expect(tokens.value).toBeNull();
+    expect(tokens.refresh).toBeNull();
+    // sign-out revoked the refresh token on the server, not only in the store
+    const reuse = await fetch(`${baseUrl}/v1/users/token/refresh`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    });
+    expect(reuse.status).toBe(401);
+  });
+
+  it("renews a refused access token once with the refresh token and retries the call", async () => {
+    const { api, tokens, expiredCount } = client();
+    const email = uniqueEmail("renew");
+    const user = await api.register({ email, password: PASSWORD });
+    await api.signIn({ email, password: PASSWORD });
+    const firstRefresh = tokens.refresh;
+    tokens.value = "not-a-token";
+    // two calls refused together share one renewal
+    const [a, b] = await Promise.all([api.me(), api.me()]);
+    expect(a).toEqual(user);
+    expect(b).toEqual(user);
+    expect(tokens.value).toMatch(/^ey/);
+    expect(tokens.refresh).not.toBe(firstRefresh);
+    expect(expiredCount()).toBe(0);
+    // with no access token at all, the refresh token still renews the session
+    tokens.value = null;
+    expect(api.isSignedIn()).toBe(true);
+    expect(await api.me()).toEqual(user);
+  });
+
+  it("ends the session when neither token is accepted", async () => {
+    const { api, tokens, expiredCount } = client(memoryTokens("not-a-token", "not-a-refresh-token"));
+    const error = await failure(api.me());
+    expect(error).toMatchObject({ status: 401, sessionExpired: true });
+    expect(tokens.value).toBeNull();
+    expect(tokens.refresh).toBeNull();
+    expect(expiredCount()).toBe(1);
+  });
+
+  it("signs out everywhere: every token of the account is refused afterwards", async () => {
+    const email = uniqueEmail("everywhere");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    const laptop = client();
+    const phone = client();
+    await laptop.api.signIn({ email, password: PASSWORD });
+    await phone.api.signIn({ email, password: PASSWORD });
+    await laptop.api.signOutEverywhere();
+    expect(laptop.tokens.value).toBeNull();
+    const error = await failure(phone.api.me());
+    expect(error).toMatchObject({ status: 401, sessionExpired: true });
+    expect(phone.expiredCount()).toBe(1);
   });
 
   it("turns a 422 problem into field errors", async () => {

@@ -37,6 +37,8 @@ afterEach(async () => {
 const path = () => new URL(page.url()).pathname;
 const heading = () => page.locator("main h1");
 const storedToken = () => page.evaluate(() => window.sessionStorage.getItem("user-management.access-token"));
+const storedRefreshToken = () =>
+  page.evaluate(() => window.sessionStorage.getItem("user-management.refresh-token"));
 
 async function waitForPath(expected: string): Promise<void> {
   await page.waitForURL((url) => url.pathname === expected);
@@ -204,23 +206,51 @@ describe("register, sign in, profile", () => {
     expect(logins).toBe(1);
   });
 
-  it("sends an expired session back to sign-in with a message", async () => {
-    const email = uniqueEmail("expired");
-    const user = await registerViaApi(baseUrl, { email, password: PASSWORD });
-    await signIn(email, PASSWORD);
-
-    // A correctly signed token whose lifetime is over, as the browser would hold it after 30 minutes.
+  /** A correctly signed token whose lifetime is over, as the browser would hold it after 15 minutes. */
+  async function expiredAccessToken(userId: string): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    const expired = await sign(
-      { sub: user.id, iat: now - 3600, exp: now - 1800, jti: randomUUID() },
+    return sign(
+      { sub: userId, iat: now - 3600, exp: now - 1800, jti: randomUUID() },
       E2E_JWT_SECRET,
       "HS256",
     );
+  }
+
+  it("renews an expired access token transparently with the refresh token", async () => {
+    const email = uniqueEmail("renewed");
+    const user = await registerViaApi(baseUrl, { email, password: PASSWORD, full_name: "Renée" });
+    await signIn(email, PASSWORD);
+    const refreshBefore = await storedRefreshToken();
+    expect(refreshBefore).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const expired = await expiredAccessToken(user.id);
     await page.evaluate(
       (token) => window.sessionStorage.setItem("user-management.access-token", token),
       expired,
     );
+    // the refused call is renewed and retried once: the person never leaves the page
     w.expectFailure("GET", "/v1/users/me", 401);
+    await page.reload();
+    await waitForPath("/profile");
+    expect(await heading().textContent()).toBe("Renée");
+    expect(await storedToken()).not.toBe(expired);
+    expect(await storedRefreshToken()).not.toBe(refreshBefore);
+  });
+
+  it("sends a session that cannot be renewed back to sign-in with a message", async () => {
+    const email = uniqueEmail("expired");
+    const user = await registerViaApi(baseUrl, { email, password: PASSWORD });
+    await signIn(email, PASSWORD);
+
+    await page.evaluate(
+      ([token]) => {
+        window.sessionStorage.setItem("user-management.access-token", token ?? "");
+        window.sessionStorage.setItem("user-management.refresh-token", "revoked-or-expired");
+      },
+      [await expiredAccessToken(user.id)],
+    );
+    w.expectFailure("GET", "/v1/users/me", 401);
+    w.expectFailure("POST", "/v1/users/token/refresh", 401);
     await page.reload();
     await waitForPath("/sign-in");
 
@@ -228,7 +258,42 @@ describe("register, sign in, profile", () => {
       "Your session has expired, please sign in again.",
     );
     expect(await storedToken()).toBeNull();
+    expect(await storedRefreshToken()).toBeNull();
     await screenshot(w, "session-expired");
+  });
+
+  it("signs out everywhere: another tab's session ends too", async () => {
+    const email = uniqueEmail("everywhere");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    const other = await openPage(browser);
+    try {
+      // the other tab (its own sessionStorage) signs in first
+      await other.page.goto(`${baseUrl}/sign-in`);
+      await other.page.getByLabel("Email").fill(email);
+      await other.page.getByLabel("Password").fill(PASSWORD);
+      await other.page.getByRole("button", { name: "Sign in" }).click();
+      await other.page.locator('main[data-path="/profile"] h1').waitFor();
+
+      await signIn(email, PASSWORD);
+      await screenshot(w, "profile-security");
+      await page.getByRole("button", { name: "Sign out everywhere" }).click();
+      await waitForPath("/sign-in");
+      expect(await page.locator(".flash").textContent()).toBe("You have signed out on every device.");
+      expect(await storedToken()).toBeNull();
+      expect(await storedRefreshToken()).toBeNull();
+
+      // the other tab's access token is refused, and so is its refresh token
+      other.expectFailure("GET", "/v1/users/me", 401);
+      other.expectFailure("POST", "/v1/users/token/refresh", 401);
+      await other.page.reload();
+      await other.page.locator('main[data-path="/sign-in"] h1').waitFor();
+      expect(await other.page.locator(".flash").textContent()).toBe(
+        "Your session has expired, please sign in again.",
+      );
+      expect(other.problems).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 
   it("signs out, and then guards the account pages", async () => {
@@ -236,10 +301,11 @@ describe("register, sign in, profile", () => {
     await registerViaApi(baseUrl, { email, password: PASSWORD });
     await signIn(email, PASSWORD);
 
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await waitForPath("/sign-in");
     expect(await page.locator(".flash").textContent()).toBe("You have signed out.");
     expect(await storedToken()).toBeNull();
+    expect(await storedRefreshToken()).toBeNull();
 
     await page.goto(`${baseUrl}/password`);
     await waitForPath("/sign-in");
@@ -303,7 +369,7 @@ describe("the whole account lifecycle", () => {
     expect(await page.locator(".flash").textContent()).toBe("Your password has been changed.");
 
     // Sign out, then back in with the new password.
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await waitForPath("/sign-in");
     await signIn(email, NEW_PASSWORD);
     expect(await heading().textContent()).toBe("Ada Lovelace");

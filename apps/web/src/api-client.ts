@@ -36,10 +36,12 @@ export interface AdminUserUpdate {
   is_active?: boolean;
 }
 
-/** Where the access token is kept between page loads (sessionStorage in the browser). */
+/** Where the access and refresh tokens are kept between page loads (sessionStorage in the browser). */
 export interface TokenStore {
+  /** The access token. */
   get(): string | null;
-  set(token: string): void;
+  getRefresh(): string | null;
+  set(tokens: { access: string; refresh: string }): void;
   clear(): void;
 }
 
@@ -47,16 +49,19 @@ export interface ApiClientOptions {
   /** Origin of the API, e.g. `window.location.origin` (the API and the pages share an origin). */
   baseUrl: string;
   tokens: TokenStore;
-  /** Called once the token has been refused and cleared; the app sends the person to sign-in. */
+  /** Called once the session could not be renewed and was cleared; the app sends the person to sign-in. */
   onSessionExpired: () => void;
   fetch?: typeof fetch;
 }
 
 export interface ApiClient {
   register(request: RegisterRequest): Promise<User>;
-  /** Exchanges credentials for an access token and keeps it in the token store. */
+  /** Exchanges credentials for an access and a refresh token and keeps them in the token store. */
   signIn(credentials: { email: string; password: string }): Promise<void>;
-  signOut(): void;
+  /** Revokes this session's refresh token (best effort) and forgets both tokens. */
+  signOut(): Promise<void>;
+  /** Revokes every session of the account, on every device, then forgets both tokens. */
+  signOutEverywhere(): Promise<void>;
   isSignedIn(): boolean;
   me(): Promise<User>;
   updateMe(update: ProfileUpdate): Promise<User>;
@@ -81,6 +86,11 @@ interface MinimalResponse {
   text(): Promise<string>;
 }
 
+/** RFC 6750 §3: a refused bearer token is announced with `WWW-Authenticate: Bearer`. */
+function refusedToken(response: MinimalResponse): boolean {
+  return /^Bearer\b/i.test(response.headers.get("WWW-Authenticate") ?? "");
+}
+
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const rpc = createRpc(options.baseUrl, fetchImpl);
@@ -90,6 +100,41 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const token = tokens.get();
     if (token === null) throw expire(new ApiError({ status: 401, detail: "You are not signed in." }));
     return { Authorization: `Bearer ${token}` };
+  }
+
+  // One renewal at a time: calls refused together share it (the API's grace window would also give
+  // concurrent renewals the same pair, but one request is cheaper than several).
+  let renewing: Promise<boolean> | undefined;
+  function renew(): Promise<boolean> {
+    renewing ??= (async () => {
+      const refreshToken = tokens.getRefresh();
+      if (refreshToken === null) return false;
+      const response = await send(() =>
+        rpc.v1.users.token.refresh.$post({ json: { refresh_token: refreshToken } }),
+      );
+      if (response.status !== 200) return false;
+      const pair = await response.json();
+      tokens.set({ access: pair.access_token, refresh: pair.refresh_token });
+      return true;
+    })().finally(() => {
+      renewing = undefined;
+    });
+    return renewing;
+  }
+
+  /**
+   * An authenticated call. When the API refuses the access token (a 401 with `WWW-Authenticate: Bearer`,
+   * which a wrong current password never carries), the session is renewed once with the refresh token
+   * and the call retried once; the caller turns a second refusal into an expired session.
+   */
+  async function authorized<R extends MinimalResponse>(
+    request: (headers: { Authorization: string }) => Promise<R>,
+  ): Promise<R> {
+    if (tokens.get() === null && tokens.getRefresh() !== null) await renew();
+    const response = await send(() => request(bearer()));
+    if (response.status !== 401 || !refusedToken(response)) return response;
+    if (!(await renew())) return response;
+    return send(() => request(bearer()));
   }
 
   function expire(error: ApiError): ApiError {
@@ -138,62 +183,76 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       );
       if (response.status !== 200) throw await failure(response);
       const token = await response.json();
-      tokens.set(token.access_token);
+      tokens.set({ access: token.access_token, refresh: token.refresh_token });
     },
 
-    signOut() {
+    async signOut() {
+      const refreshToken = tokens.getRefresh();
+      tokens.clear();
+      if (refreshToken === null) return;
+      // Signing out locally must not depend on the network: a failed revocation is only logged.
+      await send(() => rpc.v1.users.logout.$post({ json: { refresh_token: refreshToken } })).catch(
+        () => undefined,
+      );
+    },
+
+    async signOutEverywhere() {
+      const response = await authorized((headers) =>
+        rpc.v1.users["logout-all"].$post(undefined, { headers }),
+      );
+      if (response.status !== 204) throw await failure(response, "any-401");
       tokens.clear();
     },
 
     isSignedIn() {
-      return tokens.get() !== null;
+      return tokens.get() !== null || tokens.getRefresh() !== null;
     },
 
     async me() {
-      const response = await send(() => rpc.v1.users.me.$get(undefined, { headers: bearer() }));
+      const response = await authorized((headers) => rpc.v1.users.me.$get(undefined, { headers }));
       if (response.status !== 200) throw await failure(response, "any-401");
       return response.json();
     },
 
     async updateMe(update) {
-      const response = await send(() => rpc.v1.users.me.$patch({ json: update }, { headers: bearer() }));
+      const response = await authorized((headers) => rpc.v1.users.me.$patch({ json: update }, { headers }));
       if (response.status !== 200) throw await failure(response, "any-401");
       return response.json();
     },
 
     async changePassword(change) {
-      const response = await send(() =>
-        rpc.v1.users.me.password.$post({ json: change }, { headers: bearer() }),
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.password.$post({ json: change }, { headers }),
       );
       // A 401 here may be the wrong current password, which must not end the session.
       if (response.status !== 204) throw await failure(response, "token-problems-only");
     },
 
     async deleteMe() {
-      const response = await send(() => rpc.v1.users.me.$delete(undefined, { headers: bearer() }));
+      const response = await authorized((headers) => rpc.v1.users.me.$delete(undefined, { headers }));
       if (response.status !== 204) throw await failure(response, "any-401");
       tokens.clear();
     },
 
     async listUsers({ limit, offset }) {
-      const response = await send(() =>
-        rpc.v1.users.$get({ query: { limit: `${limit}`, offset: `${offset}` } }, { headers: bearer() }),
+      const response = await authorized((headers) =>
+        rpc.v1.users.$get({ query: { limit: `${limit}`, offset: `${offset}` } }, { headers }),
       );
       if (response.status !== 200) throw await failure(response, "any-401");
       return response.json();
     },
 
     async updateUser(id, update) {
-      const response = await send(() =>
-        rpc.v1.users[":id"].$patch({ param: { id }, json: update }, { headers: bearer() }),
+      const response = await authorized((headers) =>
+        rpc.v1.users[":id"].$patch({ param: { id }, json: update }, { headers }),
       );
       if (response.status !== 200) throw await failure(response, "any-401");
       return response.json();
     },
 
     async deleteUser(id) {
-      const response = await send(() =>
-        rpc.v1.users[":id"].$delete({ param: { id } }, { headers: bearer() }),
+      const response = await authorized((headers) =>
+        rpc.v1.users[":id"].$delete({ param: { id } }, { headers }),
       );
       if (response.status !== 204) throw await failure(response, "any-401");
     },

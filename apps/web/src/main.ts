@@ -55,8 +55,8 @@ function navigate(path: string, options: NavigateOptions = {}): void {
   void render();
 }
 
-function signOut(): void {
-  api.signOut();
+async function signOut(): Promise<void> {
+  await api.signOut();
   currentUser = undefined;
   navigate("/sign-in", { flash: { kind: "info", text: "You have signed out." } });
 }
@@ -157,7 +157,7 @@ function renderNav(): void {
     return;
   }
   const signOutButton = h("button", { type: "button", class: "nav-button" }, "Sign out");
-  signOutButton.addEventListener("click", signOut);
+  signOutButton.addEventListener("click", () => void signOut());
   nav.replaceChildren(
     link("/profile", "Profile"),
     link("/password", "Password"),

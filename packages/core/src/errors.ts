@@ -94,3 +94,15 @@ export class RateLimitedError extends DomainError {
     super("RATE_LIMITED", `Too many attempts; try again in ${retryAfterSeconds} seconds.`);
   }
 }
+
+/**
+ * The refresh token is unknown, expired, revoked, already spent (outside the grace window), or speaks
+ * for a user who is gone, deactivated or has changed password since. One error for all: the client's
+ * only move is to sign in again, and it learns nothing about which case it was.
+ */
+export class InvalidRefreshTokenError extends DomainError {
+  override readonly name = "InvalidRefreshTokenError";
+  constructor() {
+    super("INVALID_REFRESH_TOKEN", "The refresh token is invalid, expired or revoked; sign in again.");
+  }
+}

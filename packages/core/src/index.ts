@@ -2,8 +2,8 @@ export type { Database, DatabaseOptions, Db, PoolStats } from "./db/client.js";
 export { createDatabase } from "./db/client.js";
 export { isConnectionFailure, translateDatabaseError } from "./db/database-errors.js";
 export { MIGRATIONS_FOLDER, migrateDatabase } from "./db/migrate.js";
-export type { UserRow } from "./db/schema.js";
-export { rateLimits, users } from "./db/schema.js";
+export type { RefreshTokenRow, UserRow } from "./db/schema.js";
+export { rateLimits, refreshTokens, users } from "./db/schema.js";
 export {
   DatabaseUnavailableError,
   DomainError,
@@ -12,14 +12,22 @@ export {
   InactiveUserError,
   IncorrectPasswordError,
   InvalidCredentialsError,
+  InvalidRefreshTokenError,
   LastSuperuserError,
   RateLimitedError,
   TokenRevokedError,
   UserNotFoundError,
 } from "./errors.js";
-export type { PasswordHasher } from "./ports.js";
+export type { AccessTokenIssuer, PasswordHasher } from "./ports.js";
 export type { RateLimitDecision, RateLimiter, RateLimiterOptions } from "./rate-limit/rate-limiter.js";
 export { createRateLimiter } from "./rate-limit/rate-limiter.js";
+export type { SessionService, SessionServiceDeps, SessionTokens } from "./sessions/session-service.js";
+export {
+  createSessionService,
+  DEFAULT_REFRESH_REUSE_GRACE_SECONDS,
+  DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
+  hashToken,
+} from "./sessions/session-service.js";
 export type { User } from "./users/user.js";
 export { nextPasswordChangedAt, normalizeEmail, tokensValidFrom } from "./users/user.js";
 export type { NewUser, Page, UserPatch, UserRecord } from "./users/user-repository.js";

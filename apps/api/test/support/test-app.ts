@@ -1,11 +1,12 @@
 import { Writable } from "node:stream";
 import { createPasswordHasher, createTokenService } from "@app/auth";
-import { createRateLimiter, createUserService } from "@app/core";
+import { createRateLimiter, createSessionService, createUserService } from "@app/core";
 import { openTestDatabase, type TestDatabase, type TestDatabaseKind } from "@app/core/testing";
 import { createApp } from "../../src/app.js";
 import type { AppDeps } from "../../src/app-env.js";
 import { createClientAddressResolver } from "../../src/client-address.js";
 import type { RateLimitSettings } from "../../src/config.js";
+import { accessTokenIssuer } from "../../src/deps.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetrics } from "../../src/metrics.js";
 
@@ -31,8 +32,17 @@ export const GENEROUS_RATE_LIMITS: RateLimitSettings = {
   loginPerAccount: 1_000_000,
   loginPerAddress: 1_000_000,
   registerPerAddress: 1_000_000,
+  refreshPerAddress: 1_000_000,
   windowSeconds: 900,
 };
+
+export interface TokenBody {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
+}
 
 /**
  * The real app on a real, freshly migrated database of the given kind. bcrypt runs at cost 4: the
@@ -42,16 +52,26 @@ export const GENEROUS_RATE_LIMITS: RateLimitSettings = {
 export async function createTestApp(
   kind: TestDatabaseKind,
   overrides: Partial<AppDeps> = {},
-  options: { database?: TestDatabase } = {},
+  options: {
+    database?: TestDatabase;
+    sessions?: { reuseGraceSeconds?: number; refreshTokenTtlSeconds?: number };
+  } = {},
 ) {
   const { database, dispose, url } = options.database ?? (await openTestDatabase(kind));
+  const tokens = overrides.tokens ?? createTokenService({ secret: TEST_SECRET, ttlSeconds: 900 });
   const logs = captureLogs();
   const logger = createLogger({ env: "test", logLevel: "info" }, logs.stream);
   const deps: AppDeps = {
     logger,
     database,
     users: createUserService({ db: database.db, passwords: createPasswordHasher({ cost: 4 }) }),
-    tokens: createTokenService({ secret: TEST_SECRET, ttlSeconds: 1800 }),
+    tokens,
+    sessions: createSessionService({
+      db: database.db,
+      accessTokens: accessTokenIssuer(tokens),
+      secret: TEST_SECRET,
+      ...options.sessions,
+    }),
     rateLimiter: createRateLimiter({ db: database.db }),
     rateLimits: GENEROUS_RATE_LIMITS,
     clientAddress: createClientAddressResolver({ trustProxyHops: 0 }),
@@ -81,14 +101,19 @@ export async function createTestApp(
   }
 
   async function login(email: string, password = "correct horse battery") {
+    return (await loginPair(email, password)).access_token;
+  }
+
+  /** The whole token response: access and refresh token. */
+  async function loginPair(email: string, password = "correct horse battery") {
     const response = await postJson("/v1/users/login", { email, password });
     if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { access_token: string }).access_token;
+    return (await response.json()) as TokenBody;
   }
 
   const me = (token: string) => request("/v1/users/me", { headers: { authorization: `Bearer ${token}` } });
 
-  return { app, deps, database, url, logs, request, postJson, register, login, me, dispose };
+  return { app, deps, database, url, logs, request, postJson, register, login, loginPair, me, dispose };
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;

@@ -45,7 +45,7 @@ export const changePasswordPage: Page = ({ api, user, navigate, setUser }) => {
       });
       // A password change refuses every earlier token, this one included: sign in again with the new
       // password so the person stays signed in.
-      api.signOut();
+      await api.signOut();
       try {
         await api.signIn({ email: user.email, password: values.new_password });
       } catch (error) {

@@ -1,10 +1,11 @@
 import type { User } from "../api-client.js";
+import { ApiError } from "../api-error.js";
 import { formatDate, h, link } from "../dom.js";
-import { buildForm } from "../form.js";
+import { buildForm, feedbackFor } from "../form.js";
 import type { Page } from "../page.js";
 import { validateProfile } from "../validation.js";
 
-export const profilePage: Page = ({ api, user: cached, setUser }) => {
+export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
   if (!cached) throw new Error("the profile page needs a signed-in user");
   let user: User = cached;
 
@@ -51,6 +52,28 @@ export const profilePage: Page = ({ api, user: cached, setUser }) => {
     },
   });
 
+  const everywhereError = h("p", { class: "form-error", role: "alert" });
+  const everywhere = h("button", { type: "button", class: "button button-danger" }, "Sign out everywhere");
+  everywhere.addEventListener("click", async () => {
+    everywhere.disabled = true;
+    everywhereError.textContent = "";
+    everywhereError.classList.remove("is-visible");
+    try {
+      await api.signOutEverywhere();
+    } catch (error) {
+      everywhere.disabled = false;
+      if (error instanceof ApiError && error.sessionExpired) return;
+      everywhereError.textContent = feedbackFor(error, { fields: [] }).form ?? "Something went wrong.";
+      everywhereError.classList.add("is-visible");
+      return;
+    }
+    setUser(undefined);
+    navigate("/sign-in", {
+      replace: true,
+      flash: { kind: "info", text: "You have signed out on every device." },
+    });
+  });
+
   return {
     title: "Your profile",
     content: h(
@@ -79,6 +102,13 @@ export const profilePage: Page = ({ api, user: cached, setUser }) => {
           h("li", {}, link("/password", "Change your password")),
           h("li", {}, link("/delete-account", "Delete your account", { class: "danger-link" })),
         ),
+        h(
+          "p",
+          { class: "lead" },
+          "Signed in somewhere you no longer use? End every session of this account, here included.",
+        ),
+        h("div", { class: "form-actions" }, everywhere),
+        everywhereError,
       ),
     ),
   };

@@ -42,3 +42,37 @@ export const rateLimits = pgTable(
   },
   (table) => [index("rate_limits_window_ends_at_idx").on(table.windowEndsAt)],
 );
+
+/**
+ * Refresh tokens (see `createSessionService`). Only a SHA-256 hash of each token is stored. A login
+ * starts a family; each refresh spends its token (`usedAt`) and inserts a successor in the same family,
+ * so presenting a spent token again can revoke everything descended from the same login. For a short
+ * grace window a spent row keeps the pair it was exchanged for, encrypted (`successorCiphertext`), so a
+ * concurrent duplicate refresh gets the same answer; it is cleared once the window has passed.
+ */
+export const refreshTokens = pgTable(
+  "refresh_tokens",
+  {
+    id: uuid().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    familyId: uuid().notNull(),
+    tokenHash: text().notNull(),
+    /** Compared with the user's `tokensValidFrom` (like an access token's `iat`). */
+    issuedAt: timestamptz().notNull(),
+    expiresAt: timestamptz().notNull(),
+    createdAt: timestamptz().notNull().defaultNow(),
+    usedAt: timestamptz(),
+    replacedById: uuid(),
+    successorCiphertext: text(),
+    revokedAt: timestamptz(),
+  },
+  (table) => [
+    uniqueIndex("refresh_tokens_token_hash_key").on(table.tokenHash),
+    index("refresh_tokens_user_id_idx").on(table.userId),
+    index("refresh_tokens_family_id_idx").on(table.familyId),
+  ],
+);
+
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;

@@ -1,4 +1,3 @@
-import { tokensValidFrom } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
@@ -12,8 +11,10 @@ import {
   changePasswordBodySchema,
   loginFormSchema,
   loginJsonSchema,
+  refreshTokenBodySchema,
   registerBodySchema,
   tokenResponseSchema,
+  toTokenResponse,
   toUserResource,
   updateMeBodySchema,
   userResourceSchema,
@@ -49,8 +50,54 @@ const loginRoute = createRoute({
     },
   },
   responses: {
-    200: jsonContent(tokenResponseSchema, "An access token"),
+    200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
     ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+  },
+});
+
+const refreshRoute = createRoute({
+  method: "post",
+  path: "/token/refresh",
+  tags: ["users"],
+  summary: "Exchange a refresh token for a new pair (rotation)",
+  description:
+    "The presented refresh token is spent. Presenting a spent token again revokes every token of its session and answers 401, except within a short grace window after its first use, where a duplicate (two tabs, a retried request) gets the same new pair.",
+  request: {
+    body: { required: true, content: { "application/json": { schema: refreshTokenBodySchema } } },
+  },
+  responses: {
+    200: jsonContent(tokenResponseSchema, "A new access token and refresh token"),
+    ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+  },
+});
+
+const logoutRoute = createRoute({
+  method: "post",
+  path: "/logout",
+  tags: ["users"],
+  summary: "Sign out: revoke this refresh token's session",
+  description:
+    "Revokes the refresh token and every token rotated from the same login. An unknown or already spent token also answers 204. Access tokens already issued stay valid until they expire (use logout-all to refuse them too).",
+  request: {
+    body: { required: true, content: { "application/json": { schema: refreshTokenBodySchema } } },
+  },
+  responses: {
+    204: { description: "Signed out" },
+    ...problemResponses(400, 413, 415, 422, 503),
+  },
+});
+
+const logoutAllRoute = createRoute({
+  method: "post",
+  path: "/logout-all",
+  tags: ["users"],
+  summary: "Sign out everywhere",
+  description:
+    "Revokes every refresh token of the signed-in user and refuses every access token issued until now, this one included.",
+  security: BEARER_SECURITY,
+  responses: {
+    204: { description: "Signed out everywhere" },
+    ...problemResponses(401, 503),
   },
 });
 
@@ -113,7 +160,7 @@ const deleteMeRoute = createRoute({
 });
 
 export function usersRoutes(deps: AppDeps) {
-  const { users, tokens, rateLimiter, rateLimits, metrics, clientAddress } = deps;
+  const { users, sessions, rateLimiter, rateLimits, metrics, clientAddress } = deps;
   const authenticated = requireUser(deps);
   // --- hardening (issue 4): per-address budgets run before validation, so malformed requests count too ---
   const budget = { limiter: rateLimiter, metrics, windowSeconds: rateLimits.windowSeconds };
@@ -128,6 +175,12 @@ export function usersRoutes(deps: AppDeps) {
     clientAddress,
     name: "login_address",
     limit: rateLimits.loginPerAddress,
+  });
+  const refreshByAddress = rateLimitByAddress({
+    ...budget,
+    clientAddress,
+    name: "refresh_address",
+    limit: rateLimits.refreshPerAddress,
   });
   const loginAccountBudget = { ...budget, name: "login_account" as const, limit: rateLimits.loginPerAccount };
   // --- end hardening ---
@@ -160,17 +213,22 @@ export function usersRoutes(deps: AppDeps) {
         const user = await users.authenticate(credentials);
         await rateLimiter.reset(rateLimitKey("login_account", rateLimits.windowSeconds, account));
         c.set("user", user);
-        const { token, expiresIn } = await tokens.issue({
-          subject: user.id,
-          issuedAtFloor: tokensValidFrom(user),
-        });
-        // RFC 6749 §5.1: token responses must not be cached.
-        return c.json({ access_token: token, token_type: "bearer" as const, expires_in: expiresIn }, 200, {
-          "Cache-Control": "no-store",
-          Pragma: "no-cache",
-        });
+        return c.json(toTokenResponse(await sessions.start(user)), 200, NO_STORE);
       },
     )
+    .openapi({ ...refreshRoute, middleware: [refreshByAddress] as const }, async (c) => {
+      const body = c.req.valid("json");
+      return c.json(toTokenResponse(await sessions.refresh(body.refresh_token)), 200, NO_STORE);
+    })
+    .openapi(logoutRoute, async (c) => {
+      // No oracle: whether the token existed, was spent or was live, the answer is the same.
+      await sessions.logout(c.req.valid("json").refresh_token);
+      return c.body(null, 204);
+    })
+    .openapi({ ...logoutAllRoute, middleware: [authenticated] as const }, async (c) => {
+      await sessions.logoutAll(c.var.user.id);
+      return c.body(null, 204);
+    })
     .openapi({ ...meRoute, middleware: [authenticated] as const }, (c) =>
       c.json(toUserResource(c.var.user), 200),
     )
@@ -192,6 +250,9 @@ export function usersRoutes(deps: AppDeps) {
       return c.body(null, 204);
     });
 }
+
+/** RFC 6749 §5.1: token responses must not be cached. */
+const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
 
 /** One count per login attempt, by outcome, read off the final response (429s and 503s included). */
 function countLoginOutcomes(metrics: Metrics) {

@@ -203,8 +203,19 @@ describe.each(testDatabaseKinds)("users API on %s", (kind) => {
       expect(response.status).toBe(200);
       expect(response.headers.get("cache-control")).toBe("no-store");
       const body = (await response.json()) as Record<string, unknown>;
-      expect(Object.keys(body).sort()).toEqual(["access_token", "expires_in", "token_type"]);
-      expect(body).toMatchObject({ token_type: "bearer", expires_in: 1800 });
+      expect(Object.keys(body).sort()).toEqual([
+        "access_token",
+        "expires_in",
+        "refresh_expires_in",
+        "refresh_token",
+        "token_type",
+      ]);
+      expect(body).toMatchObject({
+        token_type: "bearer",
+        expires_in: 900,
+        refresh_expires_in: 30 * 24 * 3600,
+      });
+      expect(String(body.refresh_token)).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(String(body.access_token).split(".")).toHaveLength(3);
     });
 
@@ -221,8 +232,10 @@ describe.each(testDatabaseKinds)("users API on %s", (kind) => {
         body: form.toString(),
       });
       expect(response.status).toBe(200);
-      const { access_token } = (await response.json()) as { access_token: string };
-      expect((await t.me(access_token)).status).toBe(200);
+      const { access_token, token_type, refresh_token } = (await response.json()) as Record<string, string>;
+      expect(token_type).toBe("bearer");
+      expect(refresh_token).toEqual(expect.any(String));
+      expect((await t.me(access_token ?? "")).status).toBe(200);
     });
 
     it("422 for a form with another grant type", async () => {

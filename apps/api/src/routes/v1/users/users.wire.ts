@@ -3,7 +3,7 @@
  * one mapper from a domain user to JSON. Rows are never serialised directly; that is how hashes leak.
  */
 import { MAX_PASSWORD_BYTES, passwordByteLength } from "@app/auth";
-import type { User } from "@app/core";
+import type { SessionTokens, User } from "@app/core";
 import { z } from "@hono/zod-openapi";
 
 export const MIN_PASSWORD_CHARACTERS = 8;
@@ -76,8 +76,31 @@ export const tokenResponseSchema = z
     access_token: z.string(),
     token_type: z.literal("bearer"),
     expires_in: z.number().int().openapi({ description: "Lifetime of the access token in seconds" }),
+    refresh_token: z.string().openapi({
+      description: "Opaque, single use: exchange it at /v1/users/token/refresh for a new pair",
+    }),
+    refresh_expires_in: z.number().int().openapi({ description: "Lifetime of the refresh token in seconds" }),
   })
   .openapi("TokenResponse");
+
+export const refreshTokenBodySchema = z
+  .object({
+    refresh_token: z.string().min(1, "is required").max(1024, "is too long"),
+  })
+  .openapi("RefreshTokenRequest");
+
+export type TokenResponse = z.infer<typeof tokenResponseSchema>;
+
+/** RFC 6749 §5.1, from the domain's pair. */
+export function toTokenResponse(pair: SessionTokens): TokenResponse {
+  return {
+    access_token: pair.accessToken,
+    token_type: "bearer",
+    expires_in: pair.expiresIn,
+    refresh_token: pair.refreshToken,
+    refresh_expires_in: pair.refreshExpiresIn,
+  };
+}
 
 export const userResourceSchema = z
   .object({

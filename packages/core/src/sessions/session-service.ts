@@ -1,0 +1,296 @@
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import { and, eq, isNotNull, isNull, lt, or } from "drizzle-orm";
+import { uuidv7 } from "uuidv7";
+import type { Db } from "../db/client.js";
+import { translateDatabaseError } from "../db/database-errors.js";
+import { type RefreshTokenRow, refreshTokens } from "../db/schema.js";
+import { DomainError, InvalidRefreshTokenError, UserNotFoundError } from "../errors.js";
+import type { AccessTokenIssuer } from "../ports.js";
+import { nextPasswordChangedAt, tokensValidFrom, type User } from "../users/user.js";
+import { getUserById, updateUser } from "../users/user-repository.js";
+
+export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
+export const DEFAULT_REFRESH_REUSE_GRACE_SECONDS = 10;
+
+export interface SessionServiceDeps {
+  db: Db;
+  accessTokens: AccessTokenIssuer;
+  /**
+   * Secret from which the key that encrypts the grace-window cache is derived (HKDF-SHA256); the api
+   * passes JWT_SECRET. Only a pair issued in the last few seconds is ever encrypted with it.
+   */
+  secret: string;
+  refreshTokenTtlSeconds?: number;
+  /** How long after a refresh a duplicate of it gets the same pair instead of revoking the family. 0 = never. */
+  reuseGraceSeconds?: number;
+  /** Injected clock for tests; epoch milliseconds. */
+  now?: () => number;
+}
+
+/** What a login or a refresh hands the client (RFC 6749 §5.1, in domain names). */
+export interface SessionTokens {
+  accessToken: string;
+  /** Seconds the access token has left. */
+  expiresIn: number;
+  /** Opaque: base64url of 32 random bytes. Only its SHA-256 hash is stored. */
+  refreshToken: string;
+  /** Seconds the refresh token has left. */
+  refreshExpiresIn: number;
+}
+
+export interface SessionService {
+  /** Starts a session (a new refresh-token family) for a user who has just authenticated. */
+  start(user: User): Promise<SessionTokens>;
+  /**
+   * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
+   * its whole family, except within the grace window, where it gets the pair its first use got.
+   * @throws InvalidRefreshTokenError
+   */
+  refresh(refreshToken: string): Promise<SessionTokens>;
+  /** Revokes the family of this refresh token; an unknown or spent token is silently ignored. */
+  logout(refreshToken: string): Promise<void>;
+  /**
+   * Revokes every refresh token of the user and moves the user's token boundary (`passwordChangedAt`),
+   * so every access token issued until now is refused as well.
+   * @throws UserNotFoundError
+   */
+  logoutAll(userId: string): Promise<void>;
+}
+
+/** Stored in `successorCiphertext` for the grace window. */
+interface CachedPair {
+  accessToken: string;
+  /** Epoch ms when the access token expires. */
+  accessExpiresAt: number;
+  refreshToken: string;
+  /** Epoch ms when the refresh token expires. */
+  refreshExpiresAt: number;
+}
+
+/**
+ * Refresh-token sessions over any `Db`: opaque rotating refresh tokens, reuse detection by family, and
+ * revocation. Race-safe on PostgreSQL and PGlite: of two concurrent refreshes with one token, the
+ * conditional `UPDATE … WHERE used_at IS NULL` lets exactly one win; the winner's transaction holds
+ * the row until the successor pair is stored, so the loser then reads that pair.
+ * @example
+ * const sessions = createSessionService({ db, secret, accessTokens: { issue: (user) => tokens.issue(…) } });
+ * const pair = await sessions.start(await users.authenticate(credentials));
+ * const next = await sessions.refresh(pair.refreshToken);
+ */
+export function createSessionService(deps: SessionServiceDeps): SessionService {
+  const { db, accessTokens } = deps;
+  const ttlMs = (deps.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TOKEN_TTL_SECONDS) * 1000;
+  const graceMs = (deps.reuseGraceSeconds ?? DEFAULT_REFRESH_REUSE_GRACE_SECONDS) * 1000;
+  const now = deps.now ?? Date.now;
+  const cacheKey = Buffer.from(
+    hkdfSync("sha256", deps.secret, Buffer.alloc(0), "refresh-token grace-window cache v1", 32),
+  );
+
+  return {
+    async start(user) {
+      return guard(() =>
+        db.transaction(async (tx) => {
+          const at = now();
+          // Each login sweeps the user's dead rows, so the table holds live sessions, not history.
+          await tx
+            .delete(refreshTokens)
+            .where(and(eq(refreshTokens.userId, user.id), lt(refreshTokens.expiresAt, new Date(at))));
+          return issuePair(tx, user, uuidv7(), at);
+        }),
+      );
+    },
+
+    async refresh(refreshToken) {
+      const tokenHash = hashToken(refreshToken);
+      const outcome = await guard(() =>
+        db.transaction(async (tx) => {
+          const at = now();
+          const [spent] = await tx
+            .update(refreshTokens)
+            .set({ usedAt: new Date(at) })
+            .where(
+              and(
+                eq(refreshTokens.tokenHash, tokenHash),
+                isNull(refreshTokens.usedAt),
+                isNull(refreshTokens.revokedAt),
+              ),
+            )
+            .returning();
+          if (!spent) return { won: false as const };
+          if (spent.expiresAt.getTime() <= at) throw new InvalidRefreshTokenError();
+          const user = await validUser(tx, spent);
+          const pair = await issuePair(tx, user, spent.familyId, at, spent.id);
+          // Dead grace caches of this user are cleared on the way.
+          await tx
+            .update(refreshTokens)
+            .set({ successorCiphertext: null })
+            .where(
+              and(
+                eq(refreshTokens.userId, user.id),
+                isNotNull(refreshTokens.successorCiphertext),
+                lt(refreshTokens.usedAt, new Date(at - graceMs)),
+              ),
+            );
+          return { won: true as const, pair };
+        }),
+      );
+      if (outcome.won) return outcome.pair;
+      return guard(() => replayOrRevoke(tokenHash));
+    },
+
+    async logout(refreshToken) {
+      await guard(async () => {
+        const [row] = await db
+          .select({ familyId: refreshTokens.familyId })
+          .from(refreshTokens)
+          .where(eq(refreshTokens.tokenHash, hashToken(refreshToken)))
+          .limit(1);
+        if (row) await revokeFamily(db, row.familyId);
+      });
+    },
+
+    async logoutAll(userId) {
+      await guard(() =>
+        db.transaction(async (tx) => {
+          const user = await getUserById(tx, userId);
+          if (!user) throw new UserNotFoundError();
+          await updateUser(tx, userId, { passwordChangedAt: nextPasswordChangedAt(user, new Date(now())) });
+          await tx
+            .update(refreshTokens)
+            .set({ revokedAt: new Date(now()), successorCiphertext: null })
+            .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+        }),
+      );
+    },
+  };
+
+  /** The loser of a race, or a replay: the cached pair inside the grace window, else the family dies. */
+  async function replayOrRevoke(tokenHash: string): Promise<SessionTokens> {
+    const at = now();
+    const [row] = await db
+      .select()
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, tokenHash))
+      .limit(1);
+    if (!row || row.revokedAt !== null || row.usedAt === null) throw new InvalidRefreshTokenError();
+    const withinGrace = at - row.usedAt.getTime() <= graceMs;
+    if (withinGrace && row.successorCiphertext !== null && row.replacedById !== null) {
+      const [successor] = await db
+        .select({ revokedAt: refreshTokens.revokedAt })
+        .from(refreshTokens)
+        .where(eq(refreshTokens.id, row.replacedById))
+        .limit(1);
+      if (successor && successor.revokedAt === null) {
+        await validUser(db, row);
+        const cached = decrypt(row.successorCiphertext);
+        return {
+          accessToken: cached.accessToken,
+          expiresIn: Math.max(0, Math.floor((cached.accessExpiresAt - at) / 1000)),
+          refreshToken: cached.refreshToken,
+          refreshExpiresIn: Math.max(0, Math.floor((cached.refreshExpiresAt - at) / 1000)),
+        };
+      }
+    }
+    // A spent token seen again: someone holds a copy. Kill everything descended from that login.
+    await revokeFamily(db, row.familyId);
+    throw new InvalidRefreshTokenError();
+  }
+
+  /** The token's user, if it may still refresh: present, active, and no password change since. */
+  async function validUser(tx: Db, row: RefreshTokenRow): Promise<User> {
+    const user = await getUserById(tx, row.userId);
+    if (!user?.isActive) throw new InvalidRefreshTokenError();
+    if (Math.floor(row.issuedAt.getTime() / 1000) < tokensValidFrom(user))
+      throw new InvalidRefreshTokenError();
+    return user;
+  }
+
+  async function issuePair(
+    tx: Db,
+    user: User,
+    familyId: string,
+    at: number,
+    predecessorId?: string,
+  ): Promise<SessionTokens> {
+    const refreshToken = randomBytes(32).toString("base64url");
+    const id = uuidv7();
+    const expiresAt = at + ttlMs;
+    // Like an access token's iat: never before the user's boundary, or the token would be born revoked.
+    const issuedAt = Math.max(at, tokensValidFrom(user) * 1000);
+    await tx.insert(refreshTokens).values({
+      id,
+      userId: user.id,
+      familyId,
+      tokenHash: hashToken(refreshToken),
+      issuedAt: new Date(issuedAt),
+      expiresAt: new Date(expiresAt),
+      createdAt: new Date(at),
+    });
+    const access = await accessTokens.issue(user);
+    if (predecessorId !== undefined) {
+      const cached: CachedPair = {
+        accessToken: access.token,
+        accessExpiresAt: at + access.expiresIn * 1000,
+        refreshToken,
+        refreshExpiresAt: expiresAt,
+      };
+      await tx
+        .update(refreshTokens)
+        .set({ replacedById: id, successorCiphertext: graceMs > 0 ? encrypt(cached) : null })
+        .where(eq(refreshTokens.id, predecessorId));
+    }
+    return {
+      accessToken: access.token,
+      expiresIn: access.expiresIn,
+      refreshToken,
+      refreshExpiresIn: Math.floor(ttlMs / 1000),
+    };
+  }
+
+  async function revokeFamily(tx: Db, familyId: string): Promise<void> {
+    await tx
+      .update(refreshTokens)
+      .set({ revokedAt: new Date(now()), successorCiphertext: null })
+      .where(
+        and(
+          eq(refreshTokens.familyId, familyId),
+          or(isNull(refreshTokens.revokedAt), isNotNull(refreshTokens.successorCiphertext)),
+        ),
+      );
+  }
+
+  /** AES-256-GCM: iv (12) ‖ ciphertext ‖ tag (16), base64url. */
+  function encrypt(pair: CachedPair): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", cacheKey, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify(pair), "utf8"), cipher.final()]);
+    return Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url");
+  }
+
+  function decrypt(value: string): CachedPair {
+    try {
+      const bytes = Buffer.from(value, "base64url");
+      const decipher = createDecipheriv("aes-256-gcm", cacheKey, bytes.subarray(0, 12));
+      decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+      const plain = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]);
+      return JSON.parse(plain.toString("utf8")) as CachedPair;
+    } catch {
+      // Written under another secret (JWT_SECRET rotated within the window): treat as a plain reuse.
+      throw new InvalidRefreshTokenError();
+    }
+  }
+}
+
+/** SHA-256, base64url: the only form in which a refresh token is stored. */
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("base64url");
+}
+
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    return translateDatabaseError(error);
+  }
+}
