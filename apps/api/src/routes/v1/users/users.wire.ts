@@ -5,6 +5,7 @@
 import { MAX_PASSWORD_BYTES, passwordByteLength } from "@app/auth";
 import type { User } from "@app/core";
 import { z } from "@hono/zod-openapi";
+import { COMMON_PASSWORD_MESSAGE, isCommonPassword } from "../../../passwords/common-passwords.js";
 
 export const MIN_PASSWORD_CHARACTERS = 8;
 export const MAX_EMAIL_LENGTH = 254;
@@ -16,15 +17,22 @@ export const emailSchema = z
   .pipe(z.email("must be a valid email address"))
   .openapi({ type: "string", format: "email", maxLength: MAX_EMAIL_LENGTH, example: "ada@example.com" });
 
-/** Characters are counted as code points (what a person sees), bytes as bcrypt sees them. */
+/**
+ * Characters are counted as code points (what a person sees), bytes as bcrypt sees them. Every route
+ * that sets a password (registration, own and admin change, reset) uses this schema, so the common-list
+ * check holds everywhere; it is skipped for a password that already failed on length.
+ */
 export const newPasswordSchema = z
   .string()
   .refine((value) => [...value].length >= MIN_PASSWORD_CHARACTERS, {
     message: `must be at least ${MIN_PASSWORD_CHARACTERS} characters`,
+    abort: true,
   })
   .refine((value) => passwordByteLength(value) <= MAX_PASSWORD_BYTES, {
     message: `must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`,
+    abort: true,
   })
+  .refine((value) => !isCommonPassword(value), { message: COMMON_PASSWORD_MESSAGE })
   .openapi({
     type: "string",
     format: "password",
