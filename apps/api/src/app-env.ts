@@ -1,8 +1,10 @@
 import type { TokenService } from "@app/auth";
-import type { Database, RateLimiter, User, UserService } from "@app/core";
+import type { AccountRecoveryService, Database, RateLimiter, User, UserService } from "@app/core";
 import type { ClientAddressResolver } from "./client-address.js";
 import type { HttpSettings, RateLimitSettings } from "./config.js";
 import type { Logger } from "./logger.js";
+import type { AccountMail } from "./mail/account-mail.js";
+import type { MailQueue } from "./mail/mail-queue.js";
 import type { Metrics } from "./metrics.js";
 
 /** What `createApp` needs; `server.ts` builds the real ones once per process, tests build their own. */
@@ -18,6 +20,14 @@ export interface AppDeps {
   metrics: Metrics;
   http: Pick<HttpSettings, "corsOrigins" | "requestTimeoutMs" | "readyTimeoutMs">;
   // --- end hardening ---
+  // --- recovery (issue 8b) ---
+  recovery: AccountRecoveryService;
+  /** The outgoing mail queue (tests await `mail.idle()`). */
+  mail: MailQueue;
+  accountMail: AccountMail;
+  /** Login refuses unverified accounts with 403 when true. */
+  requireVerifiedEmail: boolean;
+  // --- end recovery ---
   /** Folder of the built web app to serve at `/`; absent in tests that only exercise the API. */
   webDistDir?: string;
 }

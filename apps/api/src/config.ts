@@ -84,6 +84,24 @@ const schema = z
     ),
     LOKI_BATCH_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(60).default(5),
     // --- end hardening ---
+    // --- recovery (issue 8b): outgoing mail, links, verification ---
+    RECOVERY_LIMIT_PER_ACCOUNT: integer(1, 1_000_000_000).default(5),
+    RECOVERY_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(30),
+    SMTP_URL: optionalString.pipe(
+      z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+    ),
+    MAIL_FROM: z.string().trim().min(3).default("User Management <no-reply@localhost>"),
+    PUBLIC_URL: optionalString.pipe(
+      z
+        .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+        .default("http://localhost:3000")
+        .transform((value) => value.replace(/\/+$/, "")),
+    ),
+    REQUIRE_VERIFIED_EMAIL: z
+      .enum(["true", "false", ""], { error: "must be true or false" })
+      .default("false")
+      .transform((value) => value === "true"),
+    // --- end recovery ---
     WEB_DIST_DIR: optionalString,
   })
   .superRefine((env, ctx) => {
@@ -153,6 +171,14 @@ export interface Config {
   /** Where logs are also shipped, when set. */
   loki: { url: string; batchIntervalSeconds: number } | undefined;
   // --- end hardening ---
+  // --- recovery (issue 8b) ---
+  /** `smtpUrl` undefined: mails are logged (development) or dropped with a warning (production). */
+  mail: { smtpUrl: string | undefined; from: string };
+  /** Where the web app is reached; email links point there. */
+  publicUrl: string;
+  /** Login refuses accounts whose email is not verified (403). */
+  requireVerifiedEmail: boolean;
+  // --- end recovery ---
 }
 
 /** Attempt budgets per fixed window; see the README's rate-limiting section. */
@@ -160,6 +186,9 @@ export interface RateLimitSettings {
   loginPerAccount: number;
   loginPerAddress: number;
   registerPerAddress: number;
+  /** Password-reset requests and verification resends per account, and all recovery routes per address. */
+  recoveryPerAccount: number;
+  recoveryPerAddress: number;
   windowSeconds: number;
 }
 
@@ -224,6 +253,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
       loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
       registerPerAddress: e.REGISTER_LIMIT_PER_ADDRESS,
+      recoveryPerAccount: e.RECOVERY_LIMIT_PER_ACCOUNT,
+      recoveryPerAddress: e.RECOVERY_LIMIT_PER_ADDRESS,
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     },
     http: {
@@ -235,6 +266,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     loki: e.LOKI_URL ? { url: e.LOKI_URL, batchIntervalSeconds: e.LOKI_BATCH_INTERVAL_SECONDS } : undefined,
     // --- end hardening ---
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    publicUrl: e.PUBLIC_URL,
+    requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
     webDistDir: e.WEB_DIST_DIR ?? DEFAULT_WEB_DIST_DIR,
   };
 }

@@ -1,9 +1,17 @@
 import { createPasswordHasher, createTokenService } from "@app/auth";
-import { createDatabase, createRateLimiter, createUserService, migrateDatabase } from "@app/core";
+import {
+  createAccountRecoveryService,
+  createDatabase,
+  createRateLimiter,
+  createUserService,
+  migrateDatabase,
+} from "@app/core";
 import type { AppDeps } from "./app-env.js";
 import { createClientAddressResolver } from "./client-address.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
+import { createAccountMail } from "./mail/account-mail.js";
+import { createMailQueue, createSmtpTransport } from "./mail/mail-queue.js";
 import { createMetrics } from "./metrics.js";
 
 /**
@@ -24,6 +32,11 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
   );
   if (database.driver === "pglite") await migrateDatabase(database);
   const passwords = createPasswordHasher({ cost: config.bcryptCost });
+  const recovery = createAccountRecoveryService({ db: database.db, passwords });
+  const transport = config.mail.smtpUrl
+    ? createSmtpTransport({ url: config.mail.smtpUrl, from: config.mail.from })
+    : undefined;
+  const mail = createMailQueue({ transport, logger, env: config.env });
   return {
     logger,
     database,
@@ -40,6 +53,10 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
     metrics: createMetrics({ database, processMetrics: true }),
     http: config.http,
     // --- end hardening ---
+    recovery,
+    mail,
+    accountMail: createAccountMail({ recovery, mail, publicUrl: config.publicUrl }),
+    requireVerifiedEmail: config.requireVerifiedEmail,
     webDistDir: config.webDistDir,
   };
 }

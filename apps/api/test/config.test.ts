@@ -84,6 +84,8 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       loginPerAccount: 10,
       loginPerAddress: 100,
       registerPerAddress: 30,
+      recoveryPerAccount: 5,
+      recoveryPerAddress: 30,
       windowSeconds: 900,
     });
     expect(config.http).toEqual({
@@ -102,6 +104,8 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       LOGIN_LIMIT_PER_ACCOUNT: "5",
       LOGIN_LIMIT_PER_ADDRESS: "50",
       REGISTER_LIMIT_PER_ADDRESS: "7",
+      RECOVERY_LIMIT_PER_ACCOUNT: "3",
+      RECOVERY_LIMIT_PER_ADDRESS: "9",
       RATE_LIMIT_WINDOW_SECONDS: "60",
       TRUST_PROXY: "true",
       CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
@@ -117,6 +121,8 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       loginPerAccount: 5,
       loginPerAddress: 50,
       registerPerAddress: 7,
+      recoveryPerAccount: 3,
+      recoveryPerAddress: 9,
       windowSeconds: 60,
     });
     expect(config.http).toEqual({
@@ -155,5 +161,32 @@ describe("loadConfig: hardening settings (issue 4)", () => {
         expect(message).toContain(key);
       }
     }
+  });
+});
+
+describe("loadConfig: mail and verification (issue 8b)", () => {
+  it("defaults: no SMTP, a local PUBLIC_URL, verification not required", () => {
+    const config = loadConfig({});
+    expect(config.mail).toEqual({ smtpUrl: undefined, from: "User Management <no-reply@localhost>" });
+    expect(config.publicUrl).toBe("http://localhost:3000");
+    expect(config.requireVerifiedEmail).toBe(false);
+  });
+
+  it("reads SMTP_URL, MAIL_FROM, PUBLIC_URL (trailing slash dropped) and REQUIRE_VERIFIED_EMAIL", () => {
+    const config = loadConfig({
+      SMTP_URL: "smtp://mailpit:1025",
+      MAIL_FROM: "Accounts <accounts@example.com>",
+      PUBLIC_URL: "https://users.example.com/",
+      REQUIRE_VERIFIED_EMAIL: "true",
+    });
+    expect(config.mail).toEqual({ smtpUrl: "smtp://mailpit:1025", from: "Accounts <accounts@example.com>" });
+    expect(config.publicUrl).toBe("https://users.example.com");
+    expect(config.requireVerifiedEmail).toBe(true);
+  });
+
+  it("refuses a non-SMTP SMTP_URL, a non-http PUBLIC_URL and a non-boolean REQUIRE_VERIFIED_EMAIL", () => {
+    expect(() =>
+      loadConfig({ SMTP_URL: "http://mailpit", PUBLIC_URL: "ftp://x", REQUIRE_VERIFIED_EMAIL: "yes" }),
+    ).toThrow(/SMTP_URL[\s\S]*PUBLIC_URL[\s\S]*REQUIRE_VERIFIED_EMAIL/);
   });
 });

@@ -13,6 +13,8 @@ const LIMITS: RateLimitSettings = {
   loginPerAccount: 3,
   loginPerAddress: 1000,
   registerPerAddress: 1000,
+  recoveryPerAccount: 1000,
+  recoveryPerAddress: 1000,
   windowSeconds: 900,
 };
 

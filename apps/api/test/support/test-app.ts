@@ -1,12 +1,14 @@
 import { Writable } from "node:stream";
 import { createPasswordHasher, createTokenService } from "@app/auth";
-import { createRateLimiter, createUserService } from "@app/core";
+import { createAccountRecoveryService, createRateLimiter, createUserService } from "@app/core";
 import { openTestDatabase, type TestDatabase, type TestDatabaseKind } from "@app/core/testing";
 import { createApp } from "../../src/app.js";
 import type { AppDeps } from "../../src/app-env.js";
 import { createClientAddressResolver } from "../../src/client-address.js";
 import type { RateLimitSettings } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
+import { createAccountMail } from "../../src/mail/account-mail.js";
+import { createMailQueue, type MailTransport } from "../../src/mail/mail-queue.js";
 import { createMetrics } from "../../src/metrics.js";
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
@@ -31,6 +33,8 @@ export const GENEROUS_RATE_LIMITS: RateLimitSettings = {
   loginPerAccount: 1_000_000,
   loginPerAddress: 1_000_000,
   registerPerAddress: 1_000_000,
+  recoveryPerAccount: 1_000_000,
+  recoveryPerAddress: 1_000_000,
   windowSeconds: 900,
 };
 
@@ -42,15 +46,20 @@ export const GENEROUS_RATE_LIMITS: RateLimitSettings = {
 export async function createTestApp(
   kind: TestDatabaseKind,
   overrides: Partial<AppDeps> = {},
-  options: { database?: TestDatabase } = {},
+  options: { database?: TestDatabase; mail?: MailOptions } = {},
 ) {
   const { database, dispose, url } = options.database ?? (await openTestDatabase(kind));
   const logs = captureLogs();
   const logger = createLogger({ env: "test", logLevel: "info" }, logs.stream);
+  const passwords = createPasswordHasher({ cost: 4 });
+  // Without a transport the queue logs each message; mail tests pass a real SMTP transport, a clock, TTLs.
+  const mailDeps = createMailDeps({ ...options.mail, database, passwords, logger });
   const deps: AppDeps = {
     logger,
     database,
-    users: createUserService({ db: database.db, passwords: createPasswordHasher({ cost: 4 }) }),
+    users: createUserService({ db: database.db, passwords }),
+    ...mailDeps,
+    requireVerifiedEmail: false,
     tokens: createTokenService({ secret: TEST_SECRET, ttlSeconds: 1800 }),
     rateLimiter: createRateLimiter({ db: database.db }),
     rateLimits: GENEROUS_RATE_LIMITS,
@@ -89,6 +98,39 @@ export async function createTestApp(
   const me = (token: string) => request("/v1/users/me", { headers: { authorization: `Bearer ${token}` } });
 
   return { app, deps, database, url, logs, request, postJson, register, login, me, dispose };
+}
+
+export interface MailOptions {
+  transport?: MailTransport;
+  now?: () => Date;
+  ttl?: { passwordResetMs?: number; verifyEmailMs?: number };
+  publicUrl?: string;
+  backoffMs?: number;
+}
+
+/** The recovery service, mail queue and account mail, over any transport, clock and TTLs. */
+function createMailDeps({
+  database,
+  passwords,
+  logger,
+  transport,
+  now,
+  ttl,
+  publicUrl = "http://app.test",
+  backoffMs = 20,
+}: MailOptions & {
+  database: TestDatabase["database"];
+  passwords: ReturnType<typeof createPasswordHasher>;
+  logger: AppDeps["logger"];
+}): Pick<AppDeps, "recovery" | "mail" | "accountMail"> {
+  const recovery = createAccountRecoveryService({
+    db: database.db,
+    passwords,
+    ...(now ? { now } : {}),
+    ...(ttl ? { ttl } : {}),
+  });
+  const mail = createMailQueue({ transport, logger, env: "test", backoffMs });
+  return { recovery, mail, accountMail: createAccountMail({ recovery, mail, publicUrl }) };
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;

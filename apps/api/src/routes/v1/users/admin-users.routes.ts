@@ -77,7 +77,7 @@ const deleteUserRoute = createRoute({
  * then 422.
  */
 export function adminUsersRoutes(deps: AppDeps) {
-  const { users } = deps;
+  const { users, accountMail } = deps;
   const authenticated = requireUser(deps);
   const superuser = requireSuperuser();
 
@@ -100,6 +100,9 @@ export function adminUsersRoutes(deps: AppDeps) {
         isSuperuser: body.is_superuser,
         password: body.password,
       });
+      // A changed email is unverified again (core clears the flag): its owner gets a link to confirm it.
+      if (body.email !== undefined && user.emailVerifiedAt === null)
+        await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 200);
     })
     .openapi({ ...deleteUserRoute, middleware: [authenticated, superuser] as const }, async (c) => {

@@ -1,4 +1,4 @@
-import { tokensValidFrom } from "@app/core";
+import { EmailNotVerifiedError, tokensValidFrom } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
@@ -51,6 +51,11 @@ const loginRoute = createRoute({
   responses: {
     200: jsonContent(tokenResponseSchema, "An access token"),
     ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+    403: {
+      ...problemResponses(403)[403],
+      description:
+        "The email is not verified and REQUIRE_VERIFIED_EMAIL is on (type `/problems/email-not-verified`)",
+    },
   },
 });
 
@@ -113,7 +118,7 @@ const deleteMeRoute = createRoute({
 });
 
 export function usersRoutes(deps: AppDeps) {
-  const { users, tokens, rateLimiter, rateLimits, metrics, clientAddress } = deps;
+  const { users, tokens, rateLimiter, rateLimits, metrics, clientAddress, accountMail } = deps;
   const authenticated = requireUser(deps);
   // --- hardening (issue 4): per-address budgets run before validation, so malformed requests count too ---
   const budget = { limiter: rateLimiter, metrics, windowSeconds: rateLimits.windowSeconds };
@@ -140,6 +145,7 @@ export function usersRoutes(deps: AppDeps) {
         password: body.password,
         fullName: body.full_name ?? null,
       });
+      await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 201, { Location: `/v1/users/${user.id}` });
     })
     .openapi(
@@ -159,6 +165,8 @@ export function usersRoutes(deps: AppDeps) {
         await enforce(c, loginAccountBudget, account);
         const user = await users.authenticate(credentials);
         await rateLimiter.reset(rateLimitKey("login_account", rateLimits.windowSeconds, account));
+        // Checked after the password, so only the account's owner learns that it is unverified.
+        if (deps.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
         c.set("user", user);
         const { token, expiresIn } = await tokens.issue({
           subject: user.id,
@@ -177,6 +185,7 @@ export function usersRoutes(deps: AppDeps) {
     .openapi({ ...updateMeRoute, middleware: [authenticated] as const }, async (c) => {
       const body = c.req.valid("json");
       const user = await users.updateProfile(c.var.user.id, { email: body.email, fullName: body.full_name });
+      if (user.email !== c.var.user.email) await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 200);
     })
     .openapi({ ...changePasswordRoute, middleware: [authenticated] as const }, async (c) => {

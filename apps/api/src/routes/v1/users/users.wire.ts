@@ -94,6 +94,7 @@ export const userResourceSchema = z
     full_name: z.string().nullable(),
     is_active: z.boolean(),
     is_superuser: z.boolean(),
+    email_verified: z.boolean().openapi({ description: "Whether the current email has been confirmed" }),
     created_at: z.string().openapi({ format: "date-time" }),
     updated_at: z.string().openapi({ format: "date-time" }),
   })
@@ -134,6 +135,26 @@ export const adminUpdateUserBodySchema = z
     password: newPasswordSchema.optional(),
   })
   .openapi("AdminUpdateUserRequest");
+
+export const passwordResetRequestSchema = z.object({ email: emailSchema }).openapi("PasswordResetRequest");
+
+/** A one-time token from an emailed link: 32 random bytes, base64url (43 characters). */
+const oneTimeTokenSchema = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(256, "is too long")
+  .openapi({ example: "q3V9w0c4bqO3m1o6zj2k4Yb8m5H4cR7pT2xN1aL0sEw" });
+
+export const passwordResetConfirmSchema = z
+  .object({ token: oneTimeTokenSchema, new_password: newPasswordSchema })
+  .openapi("PasswordResetConfirmRequest");
+
+export const verifyEmailBodySchema = z.object({ token: oneTimeTokenSchema }).openapi("VerifyEmailRequest");
+
+export const acceptedSchema = z
+  .object({ detail: z.string() })
+  .openapi("Accepted", { description: "The request was taken; what follows happens by email." });
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -177,6 +198,7 @@ export function toUserResource(user: User): UserResource {
     full_name: user.fullName,
     is_active: user.isActive,
     is_superuser: user.isSuperuser,
+    email_verified: user.emailVerifiedAt !== null,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
   };
