@@ -6,6 +6,7 @@ import type { Logger } from "./logger.js";
 import type { AccountMail } from "./mail/account-mail.js";
 import type { MailQueue } from "./mail/mail-queue.js";
 import type { Metrics } from "./metrics.js";
+import type { PasswordPolicy } from "./routes/v1/users/users.wire.js";
 
 /** What `createApp` needs; `server.ts` builds the real ones once per process, tests build their own. */
 export interface AppDeps {
@@ -27,6 +28,8 @@ export interface AppDeps {
   accountMail: AccountMail;
   /** Login refuses unverified accounts with 403 when true. */
   requireVerifiedEmail: boolean;
+  /** `PASSWORD_MIN_LENGTH`; absent = 8 characters. */
+  passwordPolicy?: PasswordPolicy;
   // --- end recovery ---
   /** Folder of the built web app to serve at `/`; absent in tests that only exercise the API. */
   webDistDir?: string;

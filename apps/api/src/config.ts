@@ -6,7 +6,12 @@ import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { emailSchema, newPasswordSchema } from "./routes/v1/users/users.wire.js";
+import {
+  createNewPasswordSchema,
+  emailSchema,
+  MIN_PASSWORD_CHARACTERS,
+  type PasswordPolicy,
+} from "./routes/v1/users/users.wire.js";
 
 const MIN_SECRET_BYTES = 32;
 const KNOWN_PLACEHOLDER_SECRETS = new Set([
@@ -97,6 +102,8 @@ const schema = z
         .default("http://localhost:3000")
         .transform((value) => value.replace(/\/+$/, "")),
     ),
+    // Never below the contract's 8; at most 64 so a password can still fit bcrypt's 72 bytes.
+    PASSWORD_MIN_LENGTH: integer(MIN_PASSWORD_CHARACTERS, 64).default(MIN_PASSWORD_CHARACTERS),
     REQUIRE_VERIFIED_EMAIL: z
       .enum(["true", "false", ""], { error: "must be true or false" })
       .default("false")
@@ -116,7 +123,11 @@ const schema = z
 
 /** Both or neither, with the rules registration applies, so a typo stops the start-up instead of being ignored. */
 function checkFirstSuperuser(
-  env: { FIRST_SUPERUSER_EMAIL?: string | undefined; FIRST_SUPERUSER_PASSWORD?: string | undefined },
+  env: {
+    FIRST_SUPERUSER_EMAIL?: string | undefined;
+    FIRST_SUPERUSER_PASSWORD?: string | undefined;
+    PASSWORD_MIN_LENGTH: number;
+  },
   ctx: z.RefinementCtx,
 ): void {
   const { FIRST_SUPERUSER_EMAIL: email, FIRST_SUPERUSER_PASSWORD: password } = env;
@@ -132,7 +143,8 @@ function checkFirstSuperuser(
   }
   const emailProblem = emailSchema.safeParse(email).error?.issues[0]?.message;
   if (emailProblem) ctx.addIssue({ code: "custom", path: ["FIRST_SUPERUSER_EMAIL"], message: emailProblem });
-  const passwordProblem = newPasswordSchema.safeParse(password).error?.issues[0]?.message;
+  const passwordProblem = createNewPasswordSchema(env.PASSWORD_MIN_LENGTH).safeParse(password).error
+    ?.issues[0]?.message;
   if (passwordProblem) {
     ctx.addIssue({ code: "custom", path: ["FIRST_SUPERUSER_PASSWORD"], message: passwordProblem });
   }
@@ -178,6 +190,8 @@ export interface Config {
   publicUrl: string;
   /** Login refuses accounts whose email is not verified (403). */
   requireVerifiedEmail: boolean;
+  /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
+  passwordPolicy: PasswordPolicy;
   // --- end recovery ---
 }
 
@@ -269,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     publicUrl: e.PUBLIC_URL,
     requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
+    passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH },
     webDistDir: e.WEB_DIST_DIR ?? DEFAULT_WEB_DIST_DIR,
   };
 }

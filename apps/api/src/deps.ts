@@ -57,6 +57,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
     mail,
     accountMail: createAccountMail({ recovery, mail, publicUrl: config.publicUrl }),
     requireVerifiedEmail: config.requireVerifiedEmail,
+    passwordPolicy: config.passwordPolicy,
     webDistDir: config.webDistDir,
   };
 }

@@ -71,3 +71,38 @@ describe("wherever a password is set, a common one → 422 naming the field", ()
     expect(problem.errors).toEqual([{ path: "password", message: "must be at least 8 characters" }]);
   });
 });
+
+describe("PASSWORD_MIN_LENGTH", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp("pglite", { passwordPolicy: { minLength: 12 } });
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  it("refuses shorter passwords on every route that sets one, and the document says the same minimum", async () => {
+    const short = "eleven char"; // 11 characters, not on the list
+    const problem = await expectProblem(
+      await t.postJson("/v1/users/", { email: uniqueEmail(), password: short }),
+      422,
+    );
+    expect(problem.errors).toEqual([{ path: "password", message: "must be at least 12 characters" }]);
+    const confirm = await expectProblem(
+      await t.postJson("/v1/users/password-reset/confirm", { token: "x", new_password: short }),
+      422,
+    );
+    expect(confirm.errors).toEqual([{ path: "new_password", message: "must be at least 12 characters" }]);
+    expect((await t.postJson("/v1/users/", { email: uniqueEmail(), password: "twelve chars" })).status).toBe(
+      201,
+    );
+
+    const doc = (await (await t.request("/openapi.json")).json()) as {
+      components: { schemas: Record<string, { properties: Record<string, { minLength?: number }> }> };
+    };
+    const { schemas } = doc.components;
+    expect(schemas.RegisterRequest?.properties.password?.minLength).toBe(12);
+    expect(schemas.ChangePasswordRequest?.properties.new_password?.minLength).toBe(12);
+    expect(schemas.PasswordResetConfirmRequest?.properties.new_password?.minLength).toBe(12);
+  });
+});

@@ -170,6 +170,19 @@ describe("loadConfig: mail and verification (issue 8b)", () => {
     expect(config.mail).toEqual({ smtpUrl: undefined, from: "User Management <no-reply@localhost>" });
     expect(config.publicUrl).toBe("http://localhost:3000");
     expect(config.requireVerifiedEmail).toBe(false);
+    expect(config.passwordPolicy).toEqual({ minLength: 8 });
+  });
+
+  it("PASSWORD_MIN_LENGTH raises the minimum (never below 8), and FIRST_SUPERUSER_PASSWORD must meet it", () => {
+    expect(loadConfig({ PASSWORD_MIN_LENGTH: "12" }).passwordPolicy).toEqual({ minLength: 12 });
+    expect(() => loadConfig({ PASSWORD_MIN_LENGTH: "6" })).toThrow(/PASSWORD_MIN_LENGTH/);
+    expect(() =>
+      loadConfig({
+        PASSWORD_MIN_LENGTH: "12",
+        FIRST_SUPERUSER_EMAIL: "root@example.com",
+        FIRST_SUPERUSER_PASSWORD: "eleven char",
+      }),
+    ).toThrow(/FIRST_SUPERUSER_PASSWORD: must be at least 12 characters/);
   });
 
   it("reads SMTP_URL, MAIL_FROM, PUBLIC_URL (trailing slash dropped) and REQUIRE_VERIFIED_EMAIL", () => {

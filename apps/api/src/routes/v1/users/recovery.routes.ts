@@ -10,7 +10,8 @@ import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
   acceptedSchema,
-  passwordResetConfirmSchema,
+  type PasswordBodySchemas,
+  passwordBodySchemas,
   passwordResetRequestSchema,
   verifyEmailBodySchema,
 } from "./users.wire.js";
@@ -45,22 +46,23 @@ const passwordResetRoute = createRoute({
   },
 });
 
-const passwordResetConfirmRoute = createRoute({
-  method: "post",
-  path: "/password-reset/confirm",
-  tags: ["account recovery"],
-  summary: "Set a new password with the emailed token",
-  description:
-    "The token is spent, the password changes and every access token issued before is refused. An unknown, expired or used token answers 400 `/problems/invalid-reset-token`.",
-  request: {
-    body: { required: true, content: { "application/json": { schema: passwordResetConfirmSchema } } },
-  },
-  responses: {
-    204: { description: "Password changed" },
-    ...problemResponses(413, 415, 422, 429, 503),
-    ...withTokenProblem("/problems/invalid-reset-token"),
-  },
-});
+const passwordResetConfirmRoute = (bodies: PasswordBodySchemas) =>
+  createRoute({
+    method: "post",
+    path: "/password-reset/confirm",
+    tags: ["account recovery"],
+    summary: "Set a new password with the emailed token",
+    description:
+      "The token is spent, the password changes and every access token issued before is refused. An unknown, expired or used token answers 400 `/problems/invalid-reset-token`.",
+    request: {
+      body: { required: true, content: { "application/json": { schema: bodies.passwordResetConfirm } } },
+    },
+    responses: {
+      204: { description: "Password changed" },
+      ...problemResponses(413, 415, 422, 429, 503),
+      ...withTokenProblem("/problems/invalid-reset-token"),
+    },
+  });
 
 const verifyEmailRoute = createRoute({
   method: "post",
@@ -94,6 +96,7 @@ const resendVerificationRoute = createRoute({
 
 export function recoveryRoutes(deps: AppDeps) {
   const { recovery, accountMail, rateLimiter, rateLimits, metrics, clientAddress } = deps;
+  const bodies = passwordBodySchemas(deps.passwordPolicy);
   const budget = { limiter: rateLimiter, metrics, windowSeconds: rateLimits.windowSeconds };
   const byAddress = rateLimitByAddress({
     ...budget,
@@ -115,7 +118,7 @@ export function recoveryRoutes(deps: AppDeps) {
       await accountMail.sendPasswordReset(email);
       return c.json(RESET_ACCEPTED, 202);
     })
-    .openapi({ ...passwordResetConfirmRoute, middleware: [byAddress] as const }, async (c) => {
+    .openapi({ ...passwordResetConfirmRoute(bodies), middleware: [byAddress] as const }, async (c) => {
       const body = c.req.valid("json");
       const user = await recovery.resetPassword({ token: body.token, newPassword: body.new_password });
       c.var.logger?.info({ userId: user.id }, "password reset");

@@ -9,30 +9,31 @@ import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
-  changePasswordBodySchema,
   loginFormSchema,
   loginJsonSchema,
-  registerBodySchema,
+  type PasswordBodySchemas,
+  passwordBodySchemas,
   tokenResponseSchema,
   toUserResource,
   updateMeBodySchema,
   userResourceSchema,
 } from "./users.wire.js";
 
-const registerRoute = createRoute({
-  method: "post",
-  path: "/",
-  tags: ["users"],
-  summary: "Register a new user",
-  request: { body: { required: true, content: { "application/json": { schema: registerBodySchema } } } },
-  responses: {
-    201: {
-      ...jsonContent(userResourceSchema, "The created user"),
-      headers: { Location: { schema: { type: "string" }, description: "URL of the new user" } },
+const registerRoute = (bodies: PasswordBodySchemas) =>
+  createRoute({
+    method: "post",
+    path: "/",
+    tags: ["users"],
+    summary: "Register a new user",
+    request: { body: { required: true, content: { "application/json": { schema: bodies.register } } } },
+    responses: {
+      201: {
+        ...jsonContent(userResourceSchema, "The created user"),
+        headers: { Location: { schema: { type: "string" }, description: "URL of the new user" } },
+      },
+      ...problemResponses(400, 409, 413, 415, 422, 429, 503),
     },
-    ...problemResponses(400, 409, 413, 415, 422, 429, 503),
-  },
-});
+  });
 
 const loginRoute = createRoute({
   method: "post",
@@ -86,22 +87,23 @@ const updateMeRoute = createRoute({
   },
 });
 
-const changePasswordRoute = createRoute({
-  method: "post",
-  path: "/me/password",
-  tags: ["users"],
-  summary: "Change your own password",
-  description:
-    "Every access token issued before the change is refused afterwards (this one included); log in again with the new password.",
-  security: BEARER_SECURITY,
-  request: {
-    body: { required: true, content: { "application/json": { schema: changePasswordBodySchema } } },
-  },
-  responses: {
-    204: { description: "Changed" },
-    ...problemResponses(400, 401, 413, 415, 422, 503),
-  },
-});
+const changePasswordRoute = (bodies: PasswordBodySchemas) =>
+  createRoute({
+    method: "post",
+    path: "/me/password",
+    tags: ["users"],
+    summary: "Change your own password",
+    description:
+      "Every access token issued before the change is refused afterwards (this one included); log in again with the new password.",
+    security: BEARER_SECURITY,
+    request: {
+      body: { required: true, content: { "application/json": { schema: bodies.changePassword } } },
+    },
+    responses: {
+      204: { description: "Changed" },
+      ...problemResponses(400, 401, 413, 415, 422, 503),
+    },
+  });
 
 const deleteMeRoute = createRoute({
   method: "delete",
@@ -120,6 +122,7 @@ const deleteMeRoute = createRoute({
 export function usersRoutes(deps: AppDeps) {
   const { users, tokens, rateLimiter, rateLimits, metrics, clientAddress, accountMail } = deps;
   const authenticated = requireUser(deps);
+  const bodies = passwordBodySchemas(deps.passwordPolicy);
   // --- hardening (issue 4): per-address budgets run before validation, so malformed requests count too ---
   const budget = { limiter: rateLimiter, metrics, windowSeconds: rateLimits.windowSeconds };
   const registerByAddress = rateLimitByAddress({
@@ -138,7 +141,7 @@ export function usersRoutes(deps: AppDeps) {
   // --- end hardening ---
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi({ ...registerRoute, middleware: [registerByAddress] as const }, async (c) => {
+    .openapi({ ...registerRoute(bodies), middleware: [registerByAddress] as const }, async (c) => {
       const body = c.req.valid("json");
       const user = await users.register({
         email: body.email,
@@ -188,7 +191,7 @@ export function usersRoutes(deps: AppDeps) {
       if (user.email !== c.var.user.email) await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 200);
     })
-    .openapi({ ...changePasswordRoute, middleware: [authenticated] as const }, async (c) => {
+    .openapi({ ...changePasswordRoute(bodies), middleware: [authenticated] as const }, async (c) => {
       const body = c.req.valid("json");
       await users.changePassword(c.var.user.id, {
         currentPassword: body.current_password,

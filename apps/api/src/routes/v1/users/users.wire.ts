@@ -18,27 +18,32 @@ export const emailSchema = z
   .openapi({ type: "string", format: "email", maxLength: MAX_EMAIL_LENGTH, example: "ada@example.com" });
 
 /**
+ * The rules for a new password, for a configured minimum (`PASSWORD_MIN_LENGTH`, never below 8).
  * Characters are counted as code points (what a person sees), bytes as bcrypt sees them. Every route
  * that sets a password (registration, own and admin change, reset) uses this schema, so the common-list
  * check holds everywhere; it is skipped for a password that already failed on length.
  */
-export const newPasswordSchema = z
-  .string()
-  .refine((value) => [...value].length >= MIN_PASSWORD_CHARACTERS, {
-    message: `must be at least ${MIN_PASSWORD_CHARACTERS} characters`,
-    abort: true,
-  })
-  .refine((value) => passwordByteLength(value) <= MAX_PASSWORD_BYTES, {
-    message: `must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`,
-    abort: true,
-  })
-  .refine((value) => !isCommonPassword(value), { message: COMMON_PASSWORD_MESSAGE })
-  .openapi({
-    type: "string",
-    format: "password",
-    minLength: MIN_PASSWORD_CHARACTERS,
-    example: "correct horse battery",
-  });
+export function createNewPasswordSchema(minLength: number = MIN_PASSWORD_CHARACTERS) {
+  return z
+    .string()
+    .refine((value) => [...value].length >= minLength, {
+      message: `must be at least ${minLength} characters`,
+      abort: true,
+    })
+    .refine((value) => passwordByteLength(value) <= MAX_PASSWORD_BYTES, {
+      message: `must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`,
+      abort: true,
+    })
+    .refine((value) => !isCommonPassword(value), { message: COMMON_PASSWORD_MESSAGE })
+    .openapi({
+      type: "string",
+      format: "password",
+      minLength,
+      example: "correct horse battery",
+    });
+}
+
+export const newPasswordSchema = createNewPasswordSchema();
 
 export const fullNameSchema = z
   .string()
@@ -46,14 +51,6 @@ export const fullNameSchema = z
   .max(255, "must be at most 255 characters")
   .nullable()
   .openapi({ example: "Ada Lovelace" });
-
-export const registerBodySchema = z
-  .object({
-    email: emailSchema,
-    password: newPasswordSchema,
-    full_name: fullNameSchema.optional(),
-  })
-  .openapi("RegisterRequest");
 
 /** Login checks credentials, not password rules: a password that could never have been set simply fails. */
 const loginPasswordSchema = z
@@ -118,37 +115,15 @@ export const updateMeBodySchema = z
   })
   .openapi("UpdateMeRequest");
 
-export const changePasswordBodySchema = z
-  .object({
-    current_password: loginPasswordSchema,
-    new_password: newPasswordSchema,
-  })
-  .openapi("ChangePasswordRequest");
-
-/** `PATCH /v1/users/{id}` (superusers): only these fields; a new `password` refuses the user's earlier tokens. */
-export const adminUpdateUserBodySchema = z
-  .object({
-    email: emailSchema.optional(),
-    full_name: fullNameSchema.optional(),
-    is_active: z.boolean().optional(),
-    is_superuser: z.boolean().optional(),
-    password: newPasswordSchema.optional(),
-  })
-  .openapi("AdminUpdateUserRequest");
-
 export const passwordResetRequestSchema = z.object({ email: emailSchema }).openapi("PasswordResetRequest");
 
 /** A one-time token from an emailed link: 32 random bytes, base64url (43 characters). */
-const oneTimeTokenSchema = z
+export const oneTimeTokenSchema = z
   .string()
   .trim()
   .min(1, "is required")
   .max(256, "is too long")
   .openapi({ example: "q3V9w0c4bqO3m1o6zj2k4Yb8m5H4cR7pT2xN1aL0sEw" });
-
-export const passwordResetConfirmSchema = z
-  .object({ token: oneTimeTokenSchema, new_password: newPasswordSchema })
-  .openapi("PasswordResetConfirmRequest");
 
 export const verifyEmailBodySchema = z.object({ token: oneTimeTokenSchema }).openapi("VerifyEmailRequest");
 
@@ -203,3 +178,59 @@ export function toUserResource(user: User): UserResource {
     updated_at: user.updatedAt.toISOString(),
   };
 }
+
+/** What the password rules depend on (see `PASSWORD_MIN_LENGTH`). */
+export interface PasswordPolicy {
+  minLength: number;
+}
+
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: MIN_PASSWORD_CHARACTERS };
+
+const bodiesByMinLength = new Map<number, ReturnType<typeof buildPasswordBodySchemas>>();
+
+/**
+ * The request bodies that set a password, for one policy: the routes validate with them and the
+ * OpenAPI document is generated from them, so the documented `minLength` is the enforced one.
+ * Memoised per minimum, so every route of an app shares one instance of each named schema.
+ */
+export function passwordBodySchemas(policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY) {
+  let bodies = bodiesByMinLength.get(policy.minLength);
+  if (!bodies) {
+    bodies = buildPasswordBodySchemas(createNewPasswordSchema(policy.minLength));
+    bodiesByMinLength.set(policy.minLength, bodies);
+  }
+  return bodies;
+}
+
+function buildPasswordBodySchemas(newPassword: ReturnType<typeof createNewPasswordSchema>) {
+  return {
+    register: z
+      .object({
+        email: emailSchema,
+        password: newPassword,
+        full_name: fullNameSchema.optional(),
+      })
+      .openapi("RegisterRequest"),
+    changePassword: z
+      .object({
+        current_password: loginPasswordSchema,
+        new_password: newPassword,
+      })
+      .openapi("ChangePasswordRequest"),
+    /** `PATCH /v1/users/{id}` (superusers): only these fields; a new `password` refuses the user's earlier tokens. */
+    adminUpdateUser: z
+      .object({
+        email: emailSchema.optional(),
+        full_name: fullNameSchema.optional(),
+        is_active: z.boolean().optional(),
+        is_superuser: z.boolean().optional(),
+        password: newPassword.optional(),
+      })
+      .openapi("AdminUpdateUserRequest"),
+    passwordResetConfirm: z
+      .object({ token: oneTimeTokenSchema, new_password: newPassword })
+      .openapi("PasswordResetConfirmRequest"),
+  };
+}
+
+export type PasswordBodySchemas = ReturnType<typeof passwordBodySchemas>;
