@@ -1,9 +1,19 @@
 import type { TokenService } from "@app/auth";
-import type { Database, RateLimiter, SessionService, User, UserService } from "@app/core";
+import type {
+  AccountRecoveryService,
+  Database,
+  RateLimiter,
+  SessionService,
+  User,
+  UserService,
+} from "@app/core";
 import type { ClientAddressResolver } from "./client-address.js";
 import type { HttpSettings, RateLimitSettings } from "./config.js";
 import type { Logger } from "./logger.js";
+import type { AccountMail } from "./mail/account-mail.js";
+import type { MailQueue } from "./mail/mail-queue.js";
 import type { Metrics } from "./metrics.js";
+import type { PasswordPolicy } from "./routes/v1/users/users.wire.js";
 
 /** What `createApp` needs; `server.ts` builds the real ones once per process, tests build their own. */
 export interface AppDeps {
@@ -20,6 +30,16 @@ export interface AppDeps {
   metrics: Metrics;
   http: Pick<HttpSettings, "corsOrigins" | "requestTimeoutMs" | "readyTimeoutMs">;
   // --- end hardening ---
+  // --- recovery (issue 8b) ---
+  recovery: AccountRecoveryService;
+  /** The outgoing mail queue (tests await `mail.idle()`). */
+  mail: MailQueue;
+  accountMail: AccountMail;
+  /** Login refuses unverified accounts with 403 when true. */
+  requireVerifiedEmail: boolean;
+  /** `PASSWORD_MIN_LENGTH`; absent = 8 characters. */
+  passwordPolicy?: PasswordPolicy;
+  // --- end recovery ---
   /** Folder of the built web app to serve at `/`; absent in tests that only exercise the API. */
   webDistDir?: string;
 }

@@ -6,7 +6,12 @@ import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { emailRule, newPasswordRule } from "./routes/v1/users/credential-rules.js";
+import {
+  createEmailRule,
+  createNewPasswordRule,
+  MIN_PASSWORD_CHARACTERS,
+} from "./routes/v1/users/credential-rules.js";
+import type { PasswordPolicy } from "./routes/v1/users/users.wire.js";
 
 const MIN_SECRET_BYTES = 32;
 const KNOWN_PLACEHOLDER_SECRETS = new Set([
@@ -88,6 +93,26 @@ const schema = z
     ),
     LOKI_BATCH_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(60).default(5),
     // --- end hardening ---
+    // --- recovery (issue 8b): outgoing mail, links, verification ---
+    RECOVERY_LIMIT_PER_ACCOUNT: integer(1, 1_000_000_000).default(5),
+    RECOVERY_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(30),
+    SMTP_URL: optionalString.pipe(
+      z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional(),
+    ),
+    MAIL_FROM: z.string().trim().min(3).default("User Management <no-reply@localhost>"),
+    PUBLIC_URL: optionalString.pipe(
+      z
+        .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+        .default("http://localhost:3000")
+        .transform((value) => value.replace(/\/+$/, "")),
+    ),
+    // Never below the contract's 8; at most 64 so a password can still fit bcrypt's 72 bytes.
+    PASSWORD_MIN_LENGTH: integer(MIN_PASSWORD_CHARACTERS, 64).default(MIN_PASSWORD_CHARACTERS),
+    REQUIRE_VERIFIED_EMAIL: z
+      .enum(["true", "false", ""], { error: "must be true or false" })
+      .default("false")
+      .transform((value) => value === "true"),
+    // --- end recovery ---
     WEB_DIST_DIR: optionalString,
   })
   .superRefine((env, ctx) => {
@@ -102,7 +127,11 @@ const schema = z
 
 /** Both or neither, with the rules registration applies, so a typo stops the start-up instead of being ignored. */
 function checkFirstSuperuser(
-  env: { FIRST_SUPERUSER_EMAIL?: string | undefined; FIRST_SUPERUSER_PASSWORD?: string | undefined },
+  env: {
+    FIRST_SUPERUSER_EMAIL?: string | undefined;
+    FIRST_SUPERUSER_PASSWORD?: string | undefined;
+    PASSWORD_MIN_LENGTH: number;
+  },
   ctx: z.RefinementCtx,
 ): void {
   const { FIRST_SUPERUSER_EMAIL: email, FIRST_SUPERUSER_PASSWORD: password } = env;
@@ -116,9 +145,10 @@ function checkFirstSuperuser(
     });
     return;
   }
-  const emailProblem = emailRule.safeParse(email).error?.issues[0]?.message;
+  const emailProblem = createEmailRule().safeParse(email).error?.issues[0]?.message;
   if (emailProblem) ctx.addIssue({ code: "custom", path: ["FIRST_SUPERUSER_EMAIL"], message: emailProblem });
-  const passwordProblem = newPasswordRule.safeParse(password).error?.issues[0]?.message;
+  const passwordProblem = createNewPasswordRule(env.PASSWORD_MIN_LENGTH).safeParse(password).error?.issues[0]
+    ?.message;
   if (passwordProblem) {
     ctx.addIssue({ code: "custom", path: ["FIRST_SUPERUSER_PASSWORD"], message: passwordProblem });
   }
@@ -159,6 +189,16 @@ export interface Config {
   /** Where logs are also shipped, when set. */
   loki: { url: string; batchIntervalSeconds: number } | undefined;
   // --- end hardening ---
+  // --- recovery (issue 8b) ---
+  /** `smtpUrl` undefined: mails are logged (development) or dropped with a warning (production). */
+  mail: { smtpUrl: string | undefined; from: string };
+  /** Where the web app is reached; email links point there. */
+  publicUrl: string;
+  /** Login refuses accounts whose email is not verified (403). */
+  requireVerifiedEmail: boolean;
+  /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
+  passwordPolicy: PasswordPolicy;
+  // --- end recovery ---
 }
 
 export interface SessionSettings {
@@ -172,6 +212,9 @@ export interface RateLimitSettings {
   loginPerAddress: number;
   registerPerAddress: number;
   refreshPerAddress: number;
+  /** Password-reset requests and verification resends per account, and all recovery routes per address. */
+  recoveryPerAccount: number;
+  recoveryPerAddress: number;
   windowSeconds: number;
 }
 
@@ -241,6 +284,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
       registerPerAddress: e.REGISTER_LIMIT_PER_ADDRESS,
       refreshPerAddress: e.REFRESH_LIMIT_PER_ADDRESS,
+      recoveryPerAccount: e.RECOVERY_LIMIT_PER_ACCOUNT,
+      recoveryPerAddress: e.RECOVERY_LIMIT_PER_ADDRESS,
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     },
     http: {
@@ -252,6 +297,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     loki: e.LOKI_URL ? { url: e.LOKI_URL, batchIntervalSeconds: e.LOKI_BATCH_INTERVAL_SECONDS } : undefined,
     // --- end hardening ---
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    publicUrl: e.PUBLIC_URL,
+    requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
+    passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH },
     webDistDir: e.WEB_DIST_DIR ?? DEFAULT_WEB_DIST_DIR,
   };
 }

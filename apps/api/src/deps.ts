@@ -1,6 +1,7 @@
 import { createPasswordHasher, createTokenService, type TokenService } from "@app/auth";
 import type { AccessTokenIssuer } from "@app/core";
 import {
+  createAccountRecoveryService,
   createDatabase,
   createRateLimiter,
   createSessionService,
@@ -12,6 +13,8 @@ import type { AppDeps } from "./app-env.js";
 import { createClientAddressResolver } from "./client-address.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
+import { createAccountMail } from "./mail/account-mail.js";
+import { createMailQueue, createSmtpTransport } from "./mail/mail-queue.js";
 import { createMetrics } from "./metrics.js";
 
 /**
@@ -33,6 +36,11 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
   if (database.driver === "pglite") await migrateDatabase(database);
   const passwords = createPasswordHasher({ cost: config.bcryptCost });
   const tokens = createTokenService({ secret: config.jwt.secret, ttlSeconds: config.jwt.ttlSeconds });
+  const recovery = createAccountRecoveryService({ db: database.db, passwords });
+  const transport = config.mail.smtpUrl
+    ? createSmtpTransport({ url: config.mail.smtpUrl, from: config.mail.from })
+    : undefined;
+  const mail = createMailQueue({ transport, logger, env: config.env });
   return {
     logger,
     database,
@@ -56,6 +64,11 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
     metrics: createMetrics({ database, processMetrics: true }),
     http: config.http,
     // --- end hardening ---
+    recovery,
+    mail,
+    accountMail: createAccountMail({ recovery, mail, publicUrl: config.publicUrl }),
+    requireVerifiedEmail: config.requireVerifiedEmail,
+    passwordPolicy: config.passwordPolicy,
     webDistDir: config.webDistDir,
   };
 }

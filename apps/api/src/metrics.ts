@@ -10,7 +10,13 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { AppEnv } from "./app-env.js";
 
 export type LoginOutcome = "success" | "invalid_credentials" | "invalid_request" | "rate_limited" | "error";
-export type RateLimitName = "login_address" | "login_account" | "register_address" | "refresh_address";
+export type RateLimitName =
+  | "login_address"
+  | "login_account"
+  | "register_address"
+  | "refresh_address"
+  | "recovery_address"
+  | "recovery_account";
 
 export interface Metrics {
   registry: Registry;

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     database: deps.database,
     logger,
     timeoutMs: config.http.shutdownTimeoutMs,
+    mail: deps.mail,
   });
 }
 

@@ -8,6 +8,8 @@ export interface GracefulShutdownOptions {
   logger: Logger;
   /** In-flight requests get this long to finish (SHUTDOWN_TIMEOUT_MS); then the process exits 1. */
   timeoutMs: number;
+  /** Queued mail is given the rest of `timeoutMs` to go out (a reset link asked for just before a deploy). */
+  mail?: { idle(): Promise<void> } | undefined;
   /** Injected by tests; the real one ends the process. */
   exit?: ((code: number) => void) | undefined;
 }
@@ -23,6 +25,7 @@ export function installGracefulShutdown({
   database,
   logger,
   timeoutMs,
+  mail,
   exit = (code) => process.exit(code),
 }: GracefulShutdownOptions): (signal: string) => Promise<void> {
   let stopping: Promise<void> | undefined;
@@ -41,6 +44,7 @@ export function installGracefulShutdown({
       idleSweep.unref();
       await closed;
       clearInterval(idleSweep);
+      await mail?.idle();
       try {
         await database.close();
       } catch (error) {

@@ -90,6 +90,8 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       loginPerAddress: 100,
       registerPerAddress: 30,
       refreshPerAddress: 300,
+      recoveryPerAccount: 5,
+      recoveryPerAddress: 30,
       windowSeconds: 900,
     });
     expect(config.http).toEqual({
@@ -109,6 +111,8 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       LOGIN_LIMIT_PER_ADDRESS: "50",
       REGISTER_LIMIT_PER_ADDRESS: "7",
       REFRESH_LIMIT_PER_ADDRESS: "9",
+      RECOVERY_LIMIT_PER_ACCOUNT: "3",
+      RECOVERY_LIMIT_PER_ADDRESS: "9",
       RATE_LIMIT_WINDOW_SECONDS: "60",
       TRUST_PROXY: "true",
       CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
@@ -125,6 +129,8 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       loginPerAddress: 50,
       registerPerAddress: 7,
       refreshPerAddress: 9,
+      recoveryPerAccount: 3,
+      recoveryPerAddress: 9,
       windowSeconds: 60,
     });
     expect(config.http).toEqual({
@@ -163,5 +169,45 @@ describe("loadConfig: hardening settings (issue 4)", () => {
         expect(message).toContain(key);
       }
     }
+  });
+});
+
+describe("loadConfig: mail and verification (issue 8b)", () => {
+  it("defaults: no SMTP, a local PUBLIC_URL, verification not required", () => {
+    const config = loadConfig({});
+    expect(config.mail).toEqual({ smtpUrl: undefined, from: "User Management <no-reply@localhost>" });
+    expect(config.publicUrl).toBe("http://localhost:3000");
+    expect(config.requireVerifiedEmail).toBe(false);
+    expect(config.passwordPolicy).toEqual({ minLength: 8 });
+  });
+
+  it("PASSWORD_MIN_LENGTH raises the minimum (never below 8), and FIRST_SUPERUSER_PASSWORD must meet it", () => {
+    expect(loadConfig({ PASSWORD_MIN_LENGTH: "12" }).passwordPolicy).toEqual({ minLength: 12 });
+    expect(() => loadConfig({ PASSWORD_MIN_LENGTH: "6" })).toThrow(/PASSWORD_MIN_LENGTH/);
+    expect(() =>
+      loadConfig({
+        PASSWORD_MIN_LENGTH: "12",
+        FIRST_SUPERUSER_EMAIL: "root@example.com",
+        FIRST_SUPERUSER_PASSWORD: "eleven char",
+      }),
+    ).toThrow(/FIRST_SUPERUSER_PASSWORD: must be at least 12 characters/);
+  });
+
+  it("reads SMTP_URL, MAIL_FROM, PUBLIC_URL (trailing slash dropped) and REQUIRE_VERIFIED_EMAIL", () => {
+    const config = loadConfig({
+      SMTP_URL: "smtp://mailpit:1025",
+      MAIL_FROM: "Accounts <accounts@example.com>",
+      PUBLIC_URL: "https://users.example.com/",
+      REQUIRE_VERIFIED_EMAIL: "true",
+    });
+    expect(config.mail).toEqual({ smtpUrl: "smtp://mailpit:1025", from: "Accounts <accounts@example.com>" });
+    expect(config.publicUrl).toBe("https://users.example.com");
+    expect(config.requireVerifiedEmail).toBe(true);
+  });
+
+  it("refuses a non-SMTP SMTP_URL, a non-http PUBLIC_URL and a non-boolean REQUIRE_VERIFIED_EMAIL", () => {
+    expect(() =>
+      loadConfig({ SMTP_URL: "http://mailpit", PUBLIC_URL: "ftp://x", REQUIRE_VERIFIED_EMAIL: "yes" }),
+    ).toThrow(/SMTP_URL[\s\S]*PUBLIC_URL[\s\S]*REQUIRE_VERIFIED_EMAIL/);
   });
 });

@@ -102,7 +102,16 @@ describe.each(combinations)("the HTTP contract on $runtime with $kind", ({ runti
       expect(response.status).toBe(201);
       const body = (await response.json()) as Record<string, unknown>;
       expect(Object.keys(body).sort()).toEqual(
-        ["created_at", "email", "full_name", "id", "is_active", "is_superuser", "updated_at"].sort(),
+        [
+          "created_at",
+          "email",
+          "email_verified",
+          "full_name",
+          "id",
+          "is_active",
+          "is_superuser",
+          "updated_at",
+        ].sort(),
       );
       expect(body.email).toMatch(/^reg-\d+-\d+@example\.com$/);
       expect(response.headers.get("location")).toBe(`/v1/users/${body.id}`);

@@ -13,7 +13,7 @@ const STATUSES: Record<string, number[]> = {
   "GET /ready": [200, 503],
   "GET /metrics": [200],
   "POST /v1/users": [201, 400, 409, 413, 415, 422, 429, 503],
-  "POST /v1/users/login": [200, 400, 401, 413, 415, 422, 429, 503],
+  "POST /v1/users/login": [200, 400, 401, 403, 413, 415, 422, 429, 503],
   "POST /v1/users/token/refresh": [200, 400, 401, 413, 415, 422, 429, 503],
   "POST /v1/users/logout": [204, 400, 413, 415, 422, 503],
   "POST /v1/users/logout-all": [204, 401, 503],
@@ -21,6 +21,10 @@ const STATUSES: Record<string, number[]> = {
   "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 503],
   "DELETE /v1/users/me": [204, 401, 409, 503],
   "POST /v1/users/me/password": [204, 400, 401, 413, 415, 422, 503],
+  "POST /v1/users/password-reset": [202, 400, 413, 415, 422, 429, 503],
+  "POST /v1/users/password-reset/confirm": [204, 400, 413, 415, 422, 429, 503],
+  "POST /v1/users/verify-email": [204, 400, 413, 415, 422, 429, 503],
+  "POST /v1/users/verify-email/resend": [202, 401, 429, 503],
   "GET /v1/users": [200, 401, 403, 422, 503],
   "GET /v1/users/{id}": [200, 401, 403, 404, 422, 503],
   "PATCH /v1/users/{id}": [200, 400, 401, 403, 404, 409, 413, 415, 422, 503],
@@ -34,6 +38,9 @@ const PUBLIC = new Set([
   "POST /v1/users/login",
   "POST /v1/users/token/refresh",
   "POST /v1/users/logout",
+  "POST /v1/users/password-reset",
+  "POST /v1/users/password-reset/confirm",
+  "POST /v1/users/verify-email",
 ]);
 /** The documentation serves itself; it is not part of the API it documents. */
 const DOCUMENTATION_ROUTES = new Set([
@@ -139,6 +146,9 @@ describe("GET /openapi.json", () => {
       "PATCH /v1/users/{id}",
       "POST /v1/users/token/refresh",
       "POST /v1/users/logout",
+      "POST /v1/users/password-reset",
+      "POST /v1/users/password-reset/confirm",
+      "POST /v1/users/verify-email",
     ]) {
       expect(op(key)?.requestBody?.content, key).toHaveProperty("application/json");
     }
@@ -232,6 +242,10 @@ describe("503 when the database is gone", () => {
       ["GET", `/v1/users/${id}`, auth, undefined],
       ["PATCH", `/v1/users/${id}`, auth, {}],
       ["DELETE", `/v1/users/${id}`, auth, undefined],
+      ["POST", "/v1/users/password-reset", auth, { email }],
+      ["POST", "/v1/users/password-reset/confirm", auth, { token: "x", new_password: "long enough" }],
+      ["POST", "/v1/users/verify-email", auth, { token: "x" }],
+      ["POST", "/v1/users/verify-email/resend", auth, undefined],
     ];
     try {
       for (const [method, path, headers, body] of requests) {

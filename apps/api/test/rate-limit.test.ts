@@ -14,6 +14,8 @@ const LIMITS: RateLimitSettings = {
   loginPerAddress: 1000,
   registerPerAddress: 1000,
   refreshPerAddress: 2,
+  recoveryPerAccount: 1000,
+  recoveryPerAddress: 1000,
   windowSeconds: 900,
 };
 

@@ -328,6 +328,30 @@ describe("register, sign in, profile", () => {
   });
 });
 
+// Issue 8b: the mail round-trip itself is tested at the HTTP level (apps/api/test/account-recovery.test.ts).
+describe("password reset and email verification pages", () => {
+  it("forgot password: from sign-in, the same confirmation for any address", async () => {
+    await page.goto(`${baseUrl}/sign-in`);
+    await page.getByRole("link", { name: "Forgot your password?" }).click();
+    await page.waitForURL((url) => url.pathname === "/forgot-password");
+    await page.getByLabel("Email").fill(uniqueEmail("nobody"));
+    await page.getByRole("button", { name: "Send the link" }).click();
+    const confirmation = page.locator(".status-message.is-success");
+    await confirmation.waitFor();
+    expect(await confirmation.textContent()).toMatch(/If an account uses this address/);
+    await screenshot(w, "forgot-password");
+  });
+
+  it("a verification link with a bad token shows an error", async () => {
+    w.expectFailure("POST", "/v1/users/verify-email", 400);
+    await page.goto(`${baseUrl}/verify-email?token=not-a-real-token`);
+    const error = page.locator(".status-message.is-error");
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/invalid, expired or already used/);
+    expect(await heading().textContent()).toBe("Confirm your email");
+  });
+});
+
 // Needs issue 3's routes (PATCH /v1/users/me, POST /v1/users/me/password, DELETE /v1/users/me).
 describe("the whole account lifecycle", () => {
   it("register → sign in → profile → edit name → change password → sign out → sign in with the new password → delete → sign-in refused", async () => {

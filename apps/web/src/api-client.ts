@@ -70,6 +70,11 @@ export interface ApiClient {
   listUsers(page: { limit: number; offset: number }): Promise<UserPage>;
   updateUser(id: string, update: AdminUserUpdate): Promise<User>;
   deleteUser(id: string): Promise<void>;
+  /** Always resolves the same way whether or not the account exists (the API answers 202 either way). */
+  requestPasswordReset(email: string): Promise<void>;
+  confirmPasswordReset(request: { token: string; new_password: string }): Promise<void>;
+  verifyEmail(token: string): Promise<void>;
+  resendVerification(): Promise<void>;
 }
 
 /**
@@ -255,6 +260,28 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         rpc.v1.users[":id"].$delete({ param: { id } }, { headers }),
       );
       if (response.status !== 204) throw await failure(response, "any-401");
+    },
+
+    async requestPasswordReset(email) {
+      const response = await send(() => rpc.v1.users["password-reset"].$post({ json: { email } }));
+      if (response.status !== 202) throw await failure(response);
+    },
+
+    async confirmPasswordReset(request) {
+      const response = await send(() => rpc.v1.users["password-reset"].confirm.$post({ json: request }));
+      if (response.status !== 204) throw await failure(response);
+    },
+
+    async verifyEmail(token) {
+      const response = await send(() => rpc.v1.users["verify-email"].$post({ json: { token } }));
+      if (response.status !== 204) throw await failure(response);
+    },
+
+    async resendVerification() {
+      const response = await send(() =>
+        rpc.v1.users["verify-email"].resend.$post(undefined, { headers: bearer() }),
+      );
+      if (response.status !== 202) throw await failure(response, "any-401");
     },
   };
 }

@@ -9,18 +9,25 @@ import { feedbackFor } from "./form.js";
 import type { Flash, NavigateOptions, Page, PageContext } from "./page.js";
 import { changePasswordPage } from "./pages/change-password.js";
 import { deleteAccountPage } from "./pages/delete-account.js";
+import { forgotPasswordPage } from "./pages/forgot-password.js";
 import { forbiddenPage, notFoundPage } from "./pages/not-found.js";
 import { profilePage } from "./pages/profile.js";
 import { registerPage } from "./pages/register.js";
+import { resetPasswordPage } from "./pages/reset-password.js";
 import { signInPage } from "./pages/sign-in.js";
 import { usersPage } from "./pages/users.js";
+import { verifyEmailPage } from "./pages/verify-email.js";
 import { createSessionTokenStore } from "./session.js";
 
-type Access = "guest" | "user" | "superuser";
+/** guest: signed-out only; public: anyone (links from emails); user/superuser: signed-in. */
+type Access = "guest" | "public" | "user" | "superuser";
 
 const ROUTES: Record<string, { page: Page; access: Access }> = {
   "/sign-in": { page: signInPage, access: "guest" },
   "/register": { page: registerPage, access: "guest" },
+  "/forgot-password": { page: forgotPasswordPage, access: "guest" },
+  "/reset-password": { page: resetPasswordPage, access: "public" },
+  "/verify-email": { page: verifyEmailPage, access: "public" },
   "/profile": { page: profilePage, access: "user" },
   "/password": { page: changePasswordPage, access: "user" },
   "/delete-account": { page: deleteAccountPage, access: "user" },
@@ -73,7 +80,7 @@ async function render(): Promise<void> {
   }
   const route = ROUTES[pathname];
   if (route?.access === "guest" && api.isSignedIn()) return navigate("/profile", { replace: true });
-  if (route && route.access !== "guest") {
+  if (route && route.access !== "guest" && route.access !== "public") {
     if (!api.isSignedIn()) {
       return navigate("/sign-in", {
         replace: true,

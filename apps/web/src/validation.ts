@@ -89,6 +89,18 @@ export function validatePasswordChange(input: {
   });
 }
 
+export function validatePasswordReset(input: { newPassword: string; confirmPassword: string }): FieldErrors {
+  return compact({
+    new_password: validateNewPassword(input.newPassword),
+    confirm_password:
+      input.confirmPassword === input.newPassword ? undefined : "The two new passwords do not match.",
+  });
+}
+
+export function validateForgotPassword(input: { email: string }): FieldErrors {
+  return compact({ email: validateEmail(input.email) });
+}
+
 function compact(errors: Record<string, string | undefined>): FieldErrors {
   return Object.fromEntries(Object.entries(errors).filter(([, message]) => message !== undefined));
 }

@@ -106,3 +106,36 @@ export class InvalidRefreshTokenError extends DomainError {
     super("INVALID_REFRESH_TOKEN", "The refresh token is invalid, expired or revoked; sign in again.");
   }
 }
+
+/** A password-reset token that is unknown, expired or already used (each answers the same). */
+export class InvalidResetTokenError extends DomainError {
+  override readonly name = "InvalidResetTokenError";
+  constructor() {
+    super(
+      "INVALID_RESET_TOKEN",
+      "This password-reset link is invalid, expired or already used; request a new one.",
+    );
+  }
+}
+
+/** An email-verification token that is unknown, expired, already used, or for an address no longer the user's. */
+export class InvalidVerificationTokenError extends DomainError {
+  override readonly name = "InvalidVerificationTokenError";
+  constructor() {
+    super(
+      "INVALID_VERIFICATION_TOKEN",
+      "This verification link is invalid, expired or already used; request a new one.",
+    );
+  }
+}
+
+/** Login refused because the account's email is not verified yet (only when verification is required). */
+export class EmailNotVerifiedError extends DomainError {
+  override readonly name = "EmailNotVerifiedError";
+  constructor() {
+    super(
+      "EMAIL_NOT_VERIFIED",
+      "Verify your email address before signing in; check your inbox for the link.",
+    );
+  }
+}

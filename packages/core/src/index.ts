@@ -3,21 +3,31 @@ export { createDatabase } from "./db/client.js";
 export { isConnectionFailure, translateDatabaseError } from "./db/database-errors.js";
 export { MIGRATIONS_FOLDER, migrateDatabase } from "./db/migrate.js";
 export type { RefreshTokenRow, UserRow } from "./db/schema.js";
-export { rateLimits, refreshTokens, users } from "./db/schema.js";
+export { oneTimeTokens, rateLimits, refreshTokens, users } from "./db/schema.js";
 export {
   DatabaseUnavailableError,
   DomainError,
+  EmailNotVerifiedError,
   EmailTakenError,
   ForbiddenError,
   InactiveUserError,
   IncorrectPasswordError,
   InvalidCredentialsError,
   InvalidRefreshTokenError,
+  InvalidResetTokenError,
+  InvalidVerificationTokenError,
   LastSuperuserError,
   RateLimitedError,
   TokenRevokedError,
   UserNotFoundError,
 } from "./errors.js";
+export type { OneTimeTokenPurpose, RedeemedToken } from "./one-time-tokens/one-time-token-repository.js";
+export {
+  deleteStaleOneTimeTokens,
+  hashOneTimeToken,
+  issueOneTimeToken,
+  redeemOneTimeToken,
+} from "./one-time-tokens/one-time-token-repository.js";
 export type { AccessTokenIssuer, PasswordHasher } from "./ports.js";
 export type { RateLimitDecision, RateLimiter, RateLimiterOptions } from "./rate-limit/rate-limiter.js";
 export { createRateLimiter } from "./rate-limit/rate-limiter.js";
@@ -28,6 +38,16 @@ export {
   DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
   hashToken,
 } from "./sessions/session-service.js";
+export type {
+  AccountRecoveryService,
+  AccountRecoveryServiceDeps,
+  TokenToSend,
+} from "./users/account-recovery-service.js";
+export {
+  createAccountRecoveryService,
+  DEFAULT_PASSWORD_RESET_TTL_MS,
+  DEFAULT_VERIFY_EMAIL_TTL_MS,
+} from "./users/account-recovery-service.js";
 export type { User } from "./users/user.js";
 export { nextPasswordChangedAt, normalizeEmail, tokensValidFrom } from "./users/user.js";
 export type { NewUser, Page, UserPatch, UserRecord } from "./users/user-repository.js";

@@ -158,7 +158,7 @@ describe("docker-compose.yml", () => {
 
   it("has the whole stack", () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ["api", "grafana", "loki", "migrate", "postgres", "traefik", "web"].sort(),
+      ["api", "grafana", "loki", "mailpit", "migrate", "postgres", "traefik", "web"].sort(),
     );
   });
 
@@ -286,6 +286,18 @@ describe("docker-compose.yml", () => {
       expect.objectContaining({ type: "loki", url: "http://loki:3100", access: "proxy" }),
     ]);
     expect(service("grafana").environment?.GF_SECURITY_ADMIN_PASSWORD).toBe(filledEnv.GRAFANA_ADMIN_PASSWORD);
+  });
+
+  it("sends mail to mailpit by default: SMTP on the backend network only, its web UI on loopback", () => {
+    const mailpit = service("mailpit");
+    expect(mailpit.image).toMatch(/^axllent\/mailpit:v\d+\.\d+\.\d+$/);
+    expect(mailpit.ports).toEqual(["127.0.0.1:8025:8025"]);
+    expect(mailpit.networks).toEqual(["backend"]);
+    expect([mailpit.healthcheck?.test].flat().join(" ")).toContain("readyz");
+    const api = service("api").environment ?? {};
+    expect(api.SMTP_URL).toBe("smtp://mailpit:1025");
+    expect(api.PUBLIC_URL).toBe("http://localhost");
+    expect(api.REQUIRE_VERIFIED_EMAIL).toBe("false");
   });
 });
 

@@ -1,6 +1,11 @@
 import { Writable } from "node:stream";
 import { createPasswordHasher, createTokenService } from "@app/auth";
-import { createRateLimiter, createSessionService, createUserService } from "@app/core";
+import {
+  createAccountRecoveryService,
+  createRateLimiter,
+  createSessionService,
+  createUserService,
+} from "@app/core";
 import { openTestDatabase, type TestDatabase, type TestDatabaseKind } from "@app/core/testing";
 import { createApp } from "../../src/app.js";
 import type { AppDeps } from "../../src/app-env.js";
@@ -8,6 +13,8 @@ import { createClientAddressResolver } from "../../src/client-address.js";
 import type { RateLimitSettings } from "../../src/config.js";
 import { accessTokenIssuer } from "../../src/deps.js";
 import { createLogger } from "../../src/logger.js";
+import { createAccountMail } from "../../src/mail/account-mail.js";
+import { createMailQueue, type MailTransport } from "../../src/mail/mail-queue.js";
 import { createMetrics } from "../../src/metrics.js";
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz";
@@ -33,6 +40,8 @@ export const GENEROUS_RATE_LIMITS: RateLimitSettings = {
   loginPerAddress: 1_000_000,
   registerPerAddress: 1_000_000,
   refreshPerAddress: 1_000_000,
+  recoveryPerAccount: 1_000_000,
+  recoveryPerAddress: 1_000_000,
   windowSeconds: 900,
 };
 
@@ -55,16 +64,20 @@ export async function createTestApp(
   options: {
     database?: TestDatabase;
     sessions?: { reuseGraceSeconds?: number; refreshTokenTtlSeconds?: number };
+    mail?: MailOptions;
   } = {},
 ) {
   const { database, dispose, url } = options.database ?? (await openTestDatabase(kind));
   const tokens = overrides.tokens ?? createTokenService({ secret: TEST_SECRET, ttlSeconds: 900 });
   const logs = captureLogs();
   const logger = createLogger({ env: "test", logLevel: "info" }, logs.stream);
+  const passwords = createPasswordHasher({ cost: 4 });
+  // Without a transport the queue logs each message; mail tests pass a real SMTP transport, a clock, TTLs.
+  const mailDeps = createMailDeps({ ...options.mail, database, passwords, logger });
   const deps: AppDeps = {
     logger,
     database,
-    users: createUserService({ db: database.db, passwords: createPasswordHasher({ cost: 4 }) }),
+    users: createUserService({ db: database.db, passwords }),
     tokens,
     sessions: createSessionService({
       db: database.db,
@@ -72,6 +85,8 @@ export async function createTestApp(
       secret: TEST_SECRET,
       ...options.sessions,
     }),
+    ...mailDeps,
+    requireVerifiedEmail: false,
     rateLimiter: createRateLimiter({ db: database.db }),
     rateLimits: GENEROUS_RATE_LIMITS,
     clientAddress: createClientAddressResolver({ trustProxyHops: 0 }),
@@ -114,6 +129,39 @@ export async function createTestApp(
   const me = (token: string) => request("/v1/users/me", { headers: { authorization: `Bearer ${token}` } });
 
   return { app, deps, database, url, logs, request, postJson, register, login, loginPair, me, dispose };
+}
+
+export interface MailOptions {
+  transport?: MailTransport;
+  now?: () => Date;
+  ttl?: { passwordResetMs?: number; verifyEmailMs?: number };
+  publicUrl?: string;
+  backoffMs?: number;
+}
+
+/** The recovery service, mail queue and account mail, over any transport, clock and TTLs. */
+function createMailDeps({
+  database,
+  passwords,
+  logger,
+  transport,
+  now,
+  ttl,
+  publicUrl = "http://app.test",
+  backoffMs = 20,
+}: MailOptions & {
+  database: TestDatabase["database"];
+  passwords: ReturnType<typeof createPasswordHasher>;
+  logger: AppDeps["logger"];
+}): Pick<AppDeps, "recovery" | "mail" | "accountMail"> {
+  const recovery = createAccountRecoveryService({
+    db: database.db,
+    passwords,
+    ...(now ? { now } : {}),
+    ...(ttl ? { ttl } : {}),
+  });
+  const mail = createMailQueue({ transport, logger, env: "test", backoffMs });
+  return { recovery, mail, accountMail: createAccountMail({ recovery, mail, publicUrl }) };
 }
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;

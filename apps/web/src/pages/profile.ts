@@ -1,4 +1,4 @@
-import type { User } from "../api-client.js";
+import type { ApiClient, User } from "../api-client.js";
 import { ApiError } from "../api-error.js";
 import { formatDate, h, link } from "../dom.js";
 import { buildForm, feedbackFor } from "../form.js";
@@ -10,11 +10,14 @@ export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
   let user: User = cached;
 
   const summary = h("dl", { class: "summary" });
+  const verification = h("div");
   const heading = h("h1", { tabindex: "-1" });
   function renderSummary(): void {
     heading.textContent = user.full_name ?? user.email;
+    verification.replaceChildren(...(user.email_verified ? [] : [verificationNotice(api)]));
     summary.replaceChildren(
       ...row("Email", user.email),
+      ...row("Email confirmed", user.email_verified ? "Yes" : "Not yet"),
       ...row("Full name", user.full_name ?? "Not set"),
       ...row("Role", user.is_superuser ? "Administrator" : "Member"),
       ...row("Member since", formatDate(user.created_at)),
@@ -85,6 +88,7 @@ export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
         h("p", { class: "eyebrow" }, "Your profile"),
         Object.assign(heading, { id: "profile-heading" }),
         summary,
+        verification,
       ),
       h(
         "section",
@@ -116,4 +120,36 @@ export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
 
 function row(term: string, value: string): HTMLElement[] {
   return [h("dt", {}, term), h("dd", {}, value)];
+}
+
+/** Shown while the email is unverified: one button that mails a new link (the API answers 202). */
+function verificationNotice(api: ApiClient): HTMLElement {
+  const status = h("p", { class: "status-message", role: "status", "aria-live": "polite" });
+  status.hidden = true;
+  const button = h("button", { type: "button", class: "button" }, "Resend the verification email");
+  button.addEventListener("click", () => {
+    button.disabled = true;
+    api
+      .resendVerification()
+      .then(() => {
+        status.className = "status-message is-success";
+        status.textContent = "We have sent a new link to your email address.";
+      })
+      .catch((error: unknown) => {
+        status.className = "status-message is-error";
+        status.textContent =
+          error instanceof ApiError ? error.detail : "Something went wrong; try again in a moment.";
+      })
+      .finally(() => {
+        status.hidden = false;
+        button.disabled = false;
+      });
+  });
+  return h(
+    "div",
+    { class: "verification-notice" },
+    h("p", {}, "Your email address is not confirmed yet: follow the link we emailed you."),
+    button,
+    status,
+  );
 }

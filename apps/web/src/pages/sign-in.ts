@@ -26,6 +26,7 @@ export const signInPage: Page = ({ api, navigate, email }) => {
       h("h1", { tabindex: "-1" }, "Sign in"),
       h("p", { class: "lead" }, "Welcome back. Sign in to manage your account."),
       form.element,
+      h("p", { class: "card-footer" }, link("/forgot-password", "Forgot your password?")),
       h("p", { class: "card-footer" }, "New here? ", link("/register", "Create an account")),
     ),
   };

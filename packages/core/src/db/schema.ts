@@ -15,6 +15,8 @@ export const users = pgTable(
     fullName: text(),
     isActive: boolean().notNull().default(true),
     isSuperuser: boolean().notNull().default(false),
+    /** When the current email was proven to reach its owner; null until then, and again after a change. */
+    emailVerifiedAt: timestamptz(),
     /** Access tokens issued before this instant are refused. */
     passwordChangedAt: timestamptz().notNull().defaultNow(),
     createdAt: timestamptz().notNull().defaultNow(),
@@ -76,3 +78,28 @@ export const refreshTokens = pgTable(
 );
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+
+/**
+ * Single-use secrets sent by email (password reset, email verification). Only the SHA-256 of the token
+ * is stored, so a copy of the table lets nobody reset a password. A token is spent by one conditional
+ * UPDATE (`used_at is null and expires_at > now`), which two concurrent redemptions cannot both pass.
+ * `email` is the address the token was sent to: a verification token proves only that address.
+ */
+export const oneTimeTokens = pgTable(
+  "one_time_tokens",
+  {
+    tokenHash: text().primaryKey(),
+    purpose: text({ enum: ["password_reset", "verify_email"] }).notNull(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text().notNull(),
+    createdAt: timestamptz().notNull().defaultNow(),
+    expiresAt: timestamptz().notNull(),
+    usedAt: timestamptz(),
+  },
+  (table) => [
+    index("one_time_tokens_user_id_idx").on(table.userId, table.purpose),
+    index("one_time_tokens_expires_at_idx").on(table.expiresAt),
+  ],
+);

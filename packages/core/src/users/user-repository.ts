@@ -1,4 +1,4 @@
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, type SQL, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
@@ -24,6 +24,7 @@ export interface UserPatch {
   isSuperuser?: boolean | undefined;
   hashedPassword?: string | undefined;
   passwordChangedAt?: Date | undefined;
+  emailVerifiedAt?: Date | null | undefined;
 }
 
 const userColumns = {
@@ -32,6 +33,7 @@ const userColumns = {
   fullName: users.fullName,
   isActive: users.isActive,
   isSuperuser: users.isSuperuser,
+  emailVerifiedAt: users.emailVerifiedAt,
   passwordChangedAt: users.passwordChangedAt,
   createdAt: users.createdAt,
   updatedAt: users.updatedAt,
@@ -142,14 +144,22 @@ export async function getUserRecordById(db: Db, id: string): Promise<UserRecord 
 }
 
 /**
- * Applies the given fields (others untouched) and bumps `updatedAt`.
+ * Applies the given fields (others untouched) and bumps `updatedAt`. A new email that differs from the
+ * stored one clears `emailVerifiedAt` (decided in the same statement, so it cannot race another change).
  * @returns the updated user, or null when there is no such user.
  * @throws EmailTakenError when the new email belongs to someone else.
  */
 export async function updateUser(db: Db, id: string, patch: UserPatch): Promise<User | null> {
   if (!isUuid(id)) return null;
-  const values: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
-  if (patch.email !== undefined) values.email = normalizeEmail(patch.email);
+  const values: { [K in keyof typeof users.$inferInsert]?: (typeof users.$inferInsert)[K] | SQL } = {
+    updatedAt: new Date(),
+  };
+  if (patch.email !== undefined) {
+    const email = normalizeEmail(patch.email);
+    values.email = email;
+    values.emailVerifiedAt = sql`case when lower(${users.email}) = ${email} then ${users.emailVerifiedAt} else null end`;
+  }
+  if (patch.emailVerifiedAt !== undefined) values.emailVerifiedAt = patch.emailVerifiedAt;
   if (patch.fullName !== undefined) values.fullName = patch.fullName;
   if (patch.isActive !== undefined) values.isActive = patch.isActive;
   if (patch.isSuperuser !== undefined) values.isSuperuser = patch.isSuperuser;

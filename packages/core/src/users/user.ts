@@ -5,6 +5,8 @@ export interface User {
   fullName: string | null;
   isActive: boolean;
   isSuperuser: boolean;
+  /** When the current email was verified; null while unverified (and after every email change). */
+  emailVerifiedAt: Date | null;
   passwordChangedAt: Date;
   createdAt: Date;
   updatedAt: Date;

@@ -5,8 +5,9 @@ import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
-  adminUpdateUserBodySchema,
   listUsersQuerySchema,
+  type PasswordBodySchemas,
+  passwordBodySchemas,
   toUserResource,
   userIdParamSchema,
   userPageSchema,
@@ -39,23 +40,24 @@ const getUserRoute = createRoute({
   },
 });
 
-const updateUserRoute = createRoute({
-  method: "patch",
-  path: "/{id}",
-  tags: ["admin"],
-  summary: "Change a user (superusers only)",
-  description:
-    "Only the listed fields are read. A new `password` refuses the user's earlier tokens; `is_active: false` refuses all of them. Demoting or deactivating the last active superuser is refused (409).",
-  security: BEARER_SECURITY,
-  request: {
-    params: userIdParamSchema,
-    body: { required: true, content: { "application/json": { schema: adminUpdateUserBodySchema } } },
-  },
-  responses: {
-    200: jsonContent(userResourceSchema, "The updated user"),
-    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
-  },
-});
+const updateUserRoute = (bodies: PasswordBodySchemas) =>
+  createRoute({
+    method: "patch",
+    path: "/{id}",
+    tags: ["admin"],
+    summary: "Change a user (superusers only)",
+    description:
+      "Only the listed fields are read. A new `password` refuses the user's earlier tokens; `is_active: false` refuses all of them. Demoting or deactivating the last active superuser is refused (409).",
+    security: BEARER_SECURITY,
+    request: {
+      params: userIdParamSchema,
+      body: { required: true, content: { "application/json": { schema: bodies.adminUpdateUser } } },
+    },
+    responses: {
+      200: jsonContent(userResourceSchema, "The updated user"),
+      ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+    },
+  });
 
 const deleteUserRoute = createRoute({
   method: "delete",
@@ -77,8 +79,9 @@ const deleteUserRoute = createRoute({
  * then 422.
  */
 export function adminUsersRoutes(deps: AppDeps) {
-  const { users } = deps;
+  const { users, accountMail } = deps;
   const authenticated = requireUser(deps);
+  const bodies = passwordBodySchemas(deps.passwordPolicy);
   const superuser = requireSuperuser();
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -91,7 +94,7 @@ export function adminUsersRoutes(deps: AppDeps) {
       const user = await users.getProfile(c.req.valid("param").id);
       return c.json(toUserResource(user), 200);
     })
-    .openapi({ ...updateUserRoute, middleware: [authenticated, superuser] as const }, async (c) => {
+    .openapi({ ...updateUserRoute(bodies), middleware: [authenticated, superuser] as const }, async (c) => {
       const body = c.req.valid("json");
       const user = await users.adminUpdateUser(c.req.valid("param").id, {
         email: body.email,
@@ -100,6 +103,9 @@ export function adminUsersRoutes(deps: AppDeps) {
         isSuperuser: body.is_superuser,
         password: body.password,
       });
+      // A changed email is unverified again (core clears the flag): its owner gets a link to confirm it.
+      if (body.email !== undefined && user.emailVerifiedAt === null)
+        await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 200);
     })
     .openapi({ ...deleteUserRoute, middleware: [authenticated, superuser] as const }, async (c) => {

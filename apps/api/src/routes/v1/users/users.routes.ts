@@ -1,3 +1,4 @@
+import { EmailNotVerifiedError } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
@@ -8,11 +9,11 @@ import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
-  changePasswordBodySchema,
   loginFormSchema,
   loginJsonSchema,
+  type PasswordBodySchemas,
+  passwordBodySchemas,
   refreshTokenBodySchema,
-  registerBodySchema,
   tokenResponseSchema,
   toTokenResponse,
   toUserResource,
@@ -20,20 +21,21 @@ import {
   userResourceSchema,
 } from "./users.wire.js";
 
-const registerRoute = createRoute({
-  method: "post",
-  path: "/",
-  tags: ["users"],
-  summary: "Register a new user",
-  request: { body: { required: true, content: { "application/json": { schema: registerBodySchema } } } },
-  responses: {
-    201: {
-      ...jsonContent(userResourceSchema, "The created user"),
-      headers: { Location: { schema: { type: "string" }, description: "URL of the new user" } },
+const registerRoute = (bodies: PasswordBodySchemas) =>
+  createRoute({
+    method: "post",
+    path: "/",
+    tags: ["users"],
+    summary: "Register a new user",
+    request: { body: { required: true, content: { "application/json": { schema: bodies.register } } } },
+    responses: {
+      201: {
+        ...jsonContent(userResourceSchema, "The created user"),
+        headers: { Location: { schema: { type: "string" }, description: "URL of the new user" } },
+      },
+      ...problemResponses(400, 409, 413, 415, 422, 429, 503),
     },
-    ...problemResponses(400, 409, 413, 415, 422, 429, 503),
-  },
-});
+  });
 
 const loginRoute = createRoute({
   method: "post",
@@ -52,6 +54,11 @@ const loginRoute = createRoute({
   responses: {
     200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
     ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+    403: {
+      ...problemResponses(403)[403],
+      description:
+        "The email is not verified and REQUIRE_VERIFIED_EMAIL is on (type `/problems/email-not-verified`)",
+    },
   },
 });
 
@@ -128,22 +135,23 @@ const updateMeRoute = createRoute({
   },
 });
 
-const changePasswordRoute = createRoute({
-  method: "post",
-  path: "/me/password",
-  tags: ["users"],
-  summary: "Change your own password",
-  description:
-    "Every access token issued before the change is refused afterwards (this one included); log in again with the new password.",
-  security: BEARER_SECURITY,
-  request: {
-    body: { required: true, content: { "application/json": { schema: changePasswordBodySchema } } },
-  },
-  responses: {
-    204: { description: "Changed" },
-    ...problemResponses(400, 401, 413, 415, 422, 503),
-  },
-});
+const changePasswordRoute = (bodies: PasswordBodySchemas) =>
+  createRoute({
+    method: "post",
+    path: "/me/password",
+    tags: ["users"],
+    summary: "Change your own password",
+    description:
+      "Every access token issued before the change is refused afterwards (this one included); log in again with the new password.",
+    security: BEARER_SECURITY,
+    request: {
+      body: { required: true, content: { "application/json": { schema: bodies.changePassword } } },
+    },
+    responses: {
+      204: { description: "Changed" },
+      ...problemResponses(400, 401, 413, 415, 422, 503),
+    },
+  });
 
 const deleteMeRoute = createRoute({
   method: "delete",
@@ -160,8 +168,9 @@ const deleteMeRoute = createRoute({
 });
 
 export function usersRoutes(deps: AppDeps) {
-  const { users, sessions, rateLimiter, rateLimits, metrics, clientAddress } = deps;
+  const { users, sessions, rateLimiter, rateLimits, metrics, clientAddress, accountMail } = deps;
   const authenticated = requireUser(deps);
+  const bodies = passwordBodySchemas(deps.passwordPolicy);
   // --- hardening (issue 4): per-address budgets run before validation, so malformed requests count too ---
   const budget = { limiter: rateLimiter, metrics, windowSeconds: rateLimits.windowSeconds };
   const registerByAddress = rateLimitByAddress({
@@ -186,13 +195,14 @@ export function usersRoutes(deps: AppDeps) {
   // --- end hardening ---
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi({ ...registerRoute, middleware: [registerByAddress] as const }, async (c) => {
+    .openapi({ ...registerRoute(bodies), middleware: [registerByAddress] as const }, async (c) => {
       const body = c.req.valid("json");
       const user = await users.register({
         email: body.email,
         password: body.password,
         fullName: body.full_name ?? null,
       });
+      await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 201, { Location: `/v1/users/${user.id}` });
     })
     .openapi(
@@ -212,6 +222,8 @@ export function usersRoutes(deps: AppDeps) {
         await enforce(c, loginAccountBudget, account);
         const user = await users.authenticate(credentials);
         await rateLimiter.reset(rateLimitKey("login_account", rateLimits.windowSeconds, account));
+        // Checked after the password, so only the account's owner learns that it is unverified.
+        if (deps.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
         c.set("user", user);
         return c.json(toTokenResponse(await sessions.start(user)), 200, NO_STORE);
       },
@@ -235,9 +247,10 @@ export function usersRoutes(deps: AppDeps) {
     .openapi({ ...updateMeRoute, middleware: [authenticated] as const }, async (c) => {
       const body = c.req.valid("json");
       const user = await users.updateProfile(c.var.user.id, { email: body.email, fullName: body.full_name });
+      if (user.email !== c.var.user.email) await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 200);
     })
-    .openapi({ ...changePasswordRoute, middleware: [authenticated] as const }, async (c) => {
+    .openapi({ ...changePasswordRoute(bodies), middleware: [authenticated] as const }, async (c) => {
       const body = c.req.valid("json");
       await users.changePassword(c.var.user.id, {
         currentPassword: body.current_password,

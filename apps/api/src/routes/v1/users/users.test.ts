@@ -51,7 +51,16 @@ describe.each(testDatabaseKinds)("users API on %s", (kind) => {
       expect(response.headers.get("content-type")).toMatch(/^application\/json/);
       const body = (await response.json()) as Record<string, unknown>;
       expect(Object.keys(body).sort()).toEqual(
-        ["created_at", "email", "full_name", "id", "is_active", "is_superuser", "updated_at"].sort(),
+        [
+          "created_at",
+          "email",
+          "email_verified",
+          "full_name",
+          "id",
+          "is_active",
+          "is_superuser",
+          "updated_at",
+        ].sort(),
       );
       expect(body).toMatchObject({
         email: "ada.lovelace@example.com",

@@ -2,35 +2,38 @@
  * The users resource on the wire: request schemas (which also generate the OpenAPI document) and the
  * one mapper from a domain user to JSON. Rows are never serialised directly; that is how hashes leak.
  */
-import { MAX_PASSWORD_BYTES, passwordByteLength } from "@app/auth";
 import type { SessionTokens, User } from "@app/core";
 import { z } from "@hono/zod-openapi";
+import {
+  createEmailRule,
+  createNewPasswordRule,
+  MAX_EMAIL_LENGTH,
+  MIN_PASSWORD_CHARACTERS,
+} from "./credential-rules.js";
 
-export const MIN_PASSWORD_CHARACTERS = 8;
-export const MAX_EMAIL_LENGTH = 254;
+export { MAX_EMAIL_LENGTH, MIN_PASSWORD_CHARACTERS } from "./credential-rules.js";
 
-export const emailSchema = z
-  .string()
-  .trim()
-  .max(MAX_EMAIL_LENGTH, `must be at most ${MAX_EMAIL_LENGTH} characters`)
-  .pipe(z.email("must be a valid email address"))
-  .openapi({ type: "string", format: "email", maxLength: MAX_EMAIL_LENGTH, example: "ada@example.com" });
+export const emailSchema = createEmailRule().openapi({
+  type: "string",
+  format: "email",
+  maxLength: MAX_EMAIL_LENGTH,
+  example: "ada@example.com",
+});
 
-/** Characters are counted as code points (what a person sees), bytes as bcrypt sees them. */
-export const newPasswordSchema = z
-  .string()
-  .refine((value) => [...value].length >= MIN_PASSWORD_CHARACTERS, {
-    message: `must be at least ${MIN_PASSWORD_CHARACTERS} characters`,
-  })
-  .refine((value) => passwordByteLength(value) <= MAX_PASSWORD_BYTES, {
-    message: `must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8`,
-  })
-  .openapi({
+/**
+ * The documented new-password schema for a configured minimum. Every route that sets a password
+ * (registration, own and admin change, reset) uses it, so the common-list check holds everywhere.
+ */
+export function createNewPasswordSchema(minLength: number = MIN_PASSWORD_CHARACTERS) {
+  return createNewPasswordRule(minLength).openapi({
     type: "string",
     format: "password",
-    minLength: MIN_PASSWORD_CHARACTERS,
+    minLength,
     example: "correct horse battery",
   });
+}
+
+export const newPasswordSchema = createNewPasswordSchema();
 
 export const fullNameSchema = z
   .string()
@@ -38,14 +41,6 @@ export const fullNameSchema = z
   .max(255, "must be at most 255 characters")
   .nullable()
   .openapi({ example: "Ada Lovelace" });
-
-export const registerBodySchema = z
-  .object({
-    email: emailSchema,
-    password: newPasswordSchema,
-    full_name: fullNameSchema.optional(),
-  })
-  .openapi("RegisterRequest");
 
 /** Login checks credentials, not password rules: a password that could never have been set simply fails. */
 const loginPasswordSchema = z
@@ -109,6 +104,7 @@ export const userResourceSchema = z
     full_name: z.string().nullable(),
     is_active: z.boolean(),
     is_superuser: z.boolean(),
+    email_verified: z.boolean().openapi({ description: "Whether the current email has been confirmed" }),
     created_at: z.string().openapi({ format: "date-time" }),
     updated_at: z.string().openapi({ format: "date-time" }),
   })
@@ -132,23 +128,21 @@ export const updateMeBodySchema = z
   })
   .openapi("UpdateMeRequest");
 
-export const changePasswordBodySchema = z
-  .object({
-    current_password: loginPasswordSchema,
-    new_password: newPasswordSchema,
-  })
-  .openapi("ChangePasswordRequest");
+export const passwordResetRequestSchema = z.object({ email: emailSchema }).openapi("PasswordResetRequest");
 
-/** `PATCH /v1/users/{id}` (superusers): only these fields; a new `password` refuses the user's earlier tokens. */
-export const adminUpdateUserBodySchema = z
-  .object({
-    email: emailSchema.optional(),
-    full_name: fullNameSchema.optional(),
-    is_active: z.boolean().optional(),
-    is_superuser: z.boolean().optional(),
-    password: newPasswordSchema.optional(),
-  })
-  .openapi("AdminUpdateUserRequest");
+/** A one-time token from an emailed link: 32 random bytes, base64url (43 characters). */
+export const oneTimeTokenSchema = z
+  .string()
+  .trim()
+  .min(1, "is required")
+  .max(256, "is too long")
+  .openapi({ example: "q3V9w0c4bqO3m1o6zj2k4Yb8m5H4cR7pT2xN1aL0sEw" });
+
+export const verifyEmailBodySchema = z.object({ token: oneTimeTokenSchema }).openapi("VerifyEmailRequest");
+
+export const acceptedSchema = z
+  .object({ detail: z.string() })
+  .openapi("Accepted", { description: "The request was taken; what follows happens by email." });
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -192,7 +186,64 @@ export function toUserResource(user: User): UserResource {
     full_name: user.fullName,
     is_active: user.isActive,
     is_superuser: user.isSuperuser,
+    email_verified: user.emailVerifiedAt !== null,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
   };
 }
+
+/** What the password rules depend on (see `PASSWORD_MIN_LENGTH`). */
+export interface PasswordPolicy {
+  minLength: number;
+}
+
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: MIN_PASSWORD_CHARACTERS };
+
+const bodiesByMinLength = new Map<number, ReturnType<typeof buildPasswordBodySchemas>>();
+
+/**
+ * The request bodies that set a password, for one policy: the routes validate with them and the
+ * OpenAPI document is generated from them, so the documented `minLength` is the enforced one.
+ * Memoised per minimum, so every route of an app shares one instance of each named schema.
+ */
+export function passwordBodySchemas(policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY) {
+  let bodies = bodiesByMinLength.get(policy.minLength);
+  if (!bodies) {
+    bodies = buildPasswordBodySchemas(createNewPasswordSchema(policy.minLength));
+    bodiesByMinLength.set(policy.minLength, bodies);
+  }
+  return bodies;
+}
+
+function buildPasswordBodySchemas(newPassword: ReturnType<typeof createNewPasswordSchema>) {
+  return {
+    register: z
+      .object({
+        email: emailSchema,
+        password: newPassword,
+        full_name: fullNameSchema.optional(),
+      })
+      .openapi("RegisterRequest"),
+    changePassword: z
+      .object({
+        current_password: loginPasswordSchema,
+        new_password: newPassword,
+      })
+      .openapi("ChangePasswordRequest"),
+    /** `PATCH /v1/users/{id}` (superusers): only these fields; a new `password` refuses the user's earlier tokens. */
+    adminUpdateUser: z
+      .object({
+        email: emailSchema.optional(),
+        full_name: fullNameSchema.optional(),
+        is_active: z.boolean().optional(),
+        is_superuser: z.boolean().optional(),
+        password: newPassword.optional(),
+      })
+      .openapi("AdminUpdateUserRequest"),
+    passwordResetConfirm: z
+      .object({ token: oneTimeTokenSchema, new_password: newPassword })
+      .openapi("PasswordResetConfirmRequest"),
+  };
+}
+
+export type PasswordBodySchemas = ReturnType<typeof passwordBodySchemas>;

@@ -1,0 +1,150 @@
+import { randomBytes } from "node:crypto";
+import type { Db } from "../db/client.js";
+import { InvalidResetTokenError, InvalidVerificationTokenError, UserNotFoundError } from "../errors.js";
+import {
+  issueOneTimeToken,
+  redeemOneTimeToken,
+  spendOutstandingTokens,
+} from "../one-time-tokens/one-time-token-repository.js";
+import type { PasswordHasher } from "../ports.js";
+import { nextPasswordChangedAt, normalizeEmail, type User } from "./user.js";
+import { getUserByEmail, getUserById, updateUser } from "./user-repository.js";
+
+export const DEFAULT_PASSWORD_RESET_TTL_MS = 30 * 60 * 1000;
+export const DEFAULT_VERIFY_EMAIL_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface AccountRecoveryServiceDeps {
+  db: Db;
+  passwords: PasswordHasher;
+  /** Lifetimes of the emailed links; defaults 30 minutes (reset) and 24 hours (verification). */
+  ttl?: { passwordResetMs?: number; verifyEmailMs?: number };
+  /** The clock; tests move it to expire tokens. */
+  now?: () => Date;
+}
+
+/** A token to put in an email, and whom to send it to. */
+export interface TokenToSend {
+  user: User;
+  token: string;
+  expiresAt: Date;
+}
+
+export interface AccountRecoveryService {
+  /**
+   * Issues a password-reset token for the active account with this email.
+   * @returns null when there is no such (active) account: the caller answers the same either way.
+   */
+  requestPasswordReset(email: string): Promise<TokenToSend | null>;
+  /**
+   * Spends the token and sets the new password, moving `passwordChangedAt` so every earlier access token
+   * is refused. Other outstanding reset links of the user are spent too. A reset also proves the user
+   * reads the address the link went to, so that address counts as verified.
+   * @throws InvalidResetTokenError for an unknown, expired or used token (or a deactivated account)
+   */
+  resetPassword(input: { token: string; newPassword: string }): Promise<User>;
+  /**
+   * Issues a verification token for the user's current email.
+   * @returns null when the email is already verified (nothing to send).
+   * @throws UserNotFoundError
+   */
+  requestEmailVerification(userId: string): Promise<TokenToSend | null>;
+  /**
+   * Spends the token and marks the email verified, if it is still the user's email.
+   * @throws InvalidVerificationTokenError
+   */
+  verifyEmail(token: string): Promise<User>;
+}
+
+/**
+ * Password reset and email verification over one-time tokens (see `one_time_tokens`). Sending the
+ * emails is the caller's job; this service only decides who gets which token.
+ */
+export function createAccountRecoveryService({
+  db,
+  passwords,
+  ttl = {},
+  now = () => new Date(),
+}: AccountRecoveryServiceDeps): AccountRecoveryService {
+  const resetTtlMs = ttl.passwordResetMs ?? DEFAULT_PASSWORD_RESET_TTL_MS;
+  const verifyTtlMs = ttl.verifyEmailMs ?? DEFAULT_VERIFY_EMAIL_TTL_MS;
+
+  return {
+    async requestPasswordReset(email) {
+      const record = await getUserByEmail(db, email);
+      if (!record?.isActive) {
+        // The same number of round trips as issuing a token (a statement that matches nothing), so the
+        // answer for an unknown address takes about as long as for a known one.
+        await redeemOneTimeToken(db, {
+          purpose: "password_reset",
+          token: randomBytes(32).toString("base64url"),
+          now: now(),
+        });
+        return null;
+      }
+      const issuedAt = now();
+      const expiresAt = new Date(issuedAt.getTime() + resetTtlMs);
+      const token = await issueOneTimeToken(db, {
+        purpose: "password_reset",
+        userId: record.id,
+        email: record.email,
+        expiresAt,
+        now: issuedAt,
+      });
+      const { hashedPassword: _hash, ...user } = record;
+      return { user, token, expiresAt };
+    },
+
+    async resetPassword({ token, newPassword }) {
+      // Hash before the transaction: bcrypt takes a while, and no row lock should wait for it.
+      const hashedPassword = await passwords.hash(newPassword);
+      const at = now();
+      const updated = await db.transaction(async (tx) => {
+        const redeemed = await redeemOneTimeToken(tx, { purpose: "password_reset", token, now: at });
+        if (!redeemed) return null;
+        const current = await getUserById(tx, redeemed.userId);
+        if (!current?.isActive) return null;
+        await spendOutstandingTokens(tx, { purpose: "password_reset", userId: current.id, now: at });
+        const stillSameEmail = normalizeEmail(current.email) === normalizeEmail(redeemed.email);
+        return updateUser(tx, current.id, {
+          hashedPassword,
+          passwordChangedAt: nextPasswordChangedAt(current, at),
+          ...(stillSameEmail && current.emailVerifiedAt === null ? { emailVerifiedAt: at } : {}),
+        });
+      });
+      if (!updated) throw new InvalidResetTokenError();
+      return updated;
+    },
+
+    async requestEmailVerification(userId) {
+      const user = await getUserById(db, userId);
+      if (!user) throw new UserNotFoundError();
+      if (user.emailVerifiedAt !== null) return null;
+      const issuedAt = now();
+      const expiresAt = new Date(issuedAt.getTime() + verifyTtlMs);
+      const token = await issueOneTimeToken(db, {
+        purpose: "verify_email",
+        userId: user.id,
+        email: user.email,
+        expiresAt,
+        now: issuedAt,
+      });
+      return { user, token, expiresAt };
+    },
+
+    async verifyEmail(token) {
+      const at = now();
+      const verified = await db.transaction(async (tx) => {
+        const redeemed = await redeemOneTimeToken(tx, { purpose: "verify_email", token, now: at });
+        if (!redeemed) return null;
+        const current = await getUserById(tx, redeemed.userId);
+        // A link sent to an address the user has since changed away from proves nothing about the new one.
+        if (!current || normalizeEmail(current.email) !== normalizeEmail(redeemed.email)) return null;
+        await spendOutstandingTokens(tx, { purpose: "verify_email", userId: current.id, now: at });
+        if (current.emailVerifiedAt !== null) return current;
+        return updateUser(tx, current.id, { emailVerifiedAt: at });
+      });
+      if (!verified) throw new InvalidVerificationTokenError();
+      return verified;
+    },
+  };
+}
