@@ -9,6 +9,7 @@ export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 const TABLE = {
   VALIDATION_FAILED: { status: 422, title: "Your request parameters didn't validate" },
+  INVALID_DATA: { status: 422, title: "Your request contains a value that cannot be stored" },
   MALFORMED_JSON: { status: 400, title: "Malformed JSON body" },
   BAD_REQUEST: { status: 400, title: "Bad request" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },

@@ -139,3 +139,11 @@ export class EmailNotVerifiedError extends DomainError {
     );
   }
 }
+
+/** The database refused a value as data (SQLSTATE class 22), e.g. a NUL character in text. */
+export class InvalidDataError extends DomainError {
+  override readonly name = "InvalidDataError";
+  constructor(options?: { cause?: unknown }) {
+    super("INVALID_DATA", "The request contains a value that cannot be stored.", options);
+  }
+}

@@ -13,6 +13,7 @@ export {
   InactiveUserError,
   IncorrectPasswordError,
   InvalidCredentialsError,
+  InvalidDataError,
   InvalidRefreshTokenError,
   InvalidResetTokenError,
   InvalidVerificationTokenError,

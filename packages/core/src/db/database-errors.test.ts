@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DatabaseUnavailableError, EmailTakenError } from "../errors.js";
+import { DatabaseUnavailableError, EmailTakenError, InvalidDataError } from "../errors.js";
 import { isConnectionFailure, translateDatabaseError } from "./database-errors.js";
 
 const withCode = (code: string, message = "driver failure") => Object.assign(new Error(message), { code });
@@ -33,6 +33,13 @@ describe("database error classification", () => {
     const aggregate = Object.assign(new AggregateError([withCode("ECONNREFUSED")], "connect failed"), {});
     expect(isConnectionFailure(wrapped(aggregate))).toBe(true);
   });
+
+  it.each(["22021", "22P05", "22003"])(
+    "maps data exception %s (bad input, e.g. NUL in text) to InvalidDataError",
+    (code) => {
+      expect(() => translateDatabaseError(wrapped(withCode(code)))).toThrow(InvalidDataError);
+    },
+  );
 
   it("maps a unique violation to EmailTakenError and leaves other errors alone", () => {
     expect(() => translateDatabaseError(wrapped(withCode("23505")))).toThrow(EmailTakenError);

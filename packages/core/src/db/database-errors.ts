@@ -1,4 +1,4 @@
-import { DatabaseUnavailableError, EmailTakenError } from "../errors.js";
+import { DatabaseUnavailableError, EmailTakenError, InvalidDataError } from "../errors.js";
 
 const UNIQUE_VIOLATION = "23505";
 /**
@@ -63,5 +63,8 @@ export function translateDatabaseError(error: unknown): never {
   const codes = codesOf(error);
   if (codes.includes(UNIQUE_VIOLATION)) throw new EmailTakenError({ cause: error });
   if (isConnectionFailure(error)) throw new DatabaseUnavailableError({ cause: error });
+  // Class 22 (data exception: NUL in text, out-of-range values, bad encodings) is the input's fault, not
+  // the service's; a safety net behind validation, so such input gets a 4xx and never a 500.
+  if (codes.some((code) => code.startsWith("22"))) throw new InvalidDataError({ cause: error });
   throw error;
 }

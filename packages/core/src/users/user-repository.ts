@@ -114,6 +114,8 @@ export async function createUser(db: Db, input: NewUser): Promise<User> {
 
 /** Looks a user up by email, case-insensitively (through the `lower(email)` index). */
 export async function getUserByEmail(db: Db, email: string): Promise<UserRecord | null> {
+  // No stored email can contain U+0000 (PostgreSQL text refuses it), so there is nothing to look up.
+  if (email.includes("\u0000")) return null;
   try {
     const [row] = await lookups(db).byEmail.execute({ email: normalizeEmail(email) });
     return row ?? null;

@@ -150,6 +150,16 @@ describe.each(testDatabaseKinds)("users API on %s", (kind) => {
       ).toBe(201);
     });
 
+    it("422, not 500, for a full_name containing a NUL character, and nothing is created", async () => {
+      const address = uniqueEmail("nul");
+      const problem = await expectProblem(
+        await t.postJson("/v1/users/", { email: address, password: PASSWORD, full_name: "a\u0000b" }),
+        422,
+      );
+      expect(problem.errors).toEqual([expect.objectContaining({ path: "full_name" })]);
+      expect((await t.postJson("/v1/users/login", { email: address, password: PASSWORD })).status).toBe(401);
+    });
+
     it("422 when the body is not an object", async () => {
       await expectProblem(await t.postJson("/v1/users/", ["a", "b"]), 422);
       await expectProblem(await t.postJson("/v1/users/", null), 422);
@@ -259,6 +269,15 @@ describe.each(testDatabaseKinds)("users API on %s", (kind) => {
         body: form.toString(),
       });
       await expectProblem(response, 422);
+    });
+
+    /** @see the property test's counterexample: PostgreSQL text cannot hold U+0000, which once gave a 500. */
+    it("answers an email containing a NUL character with the ordinary 401", async () => {
+      await expectProblem(await t.postJson("/v1/users/login", { email: "\u0000", password: PASSWORD }), 401);
+      await expectProblem(
+        await t.postJson("/v1/users/login", { email: `${email}\u0000`, password: PASSWORD }),
+        401,
+      );
     });
 
     it("answers unknown email and wrong password with the same 401", async () => {

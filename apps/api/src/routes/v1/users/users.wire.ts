@@ -39,6 +39,8 @@ export const fullNameSchema = z
   .string()
   .trim()
   .max(255, "must be at most 255 characters")
+  // PostgreSQL text cannot hold U+0000; refuse it here rather than fail at the database.
+  .refine((value) => !value.includes("\u0000"), "must not contain NUL characters")
   .nullable()
   .openapi({ example: "Ada Lovelace" });
 
