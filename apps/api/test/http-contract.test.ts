@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openTestDatabase, type TestDatabase, testDatabaseKinds } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectProblem } from "./support/problem.js";
 import { type RunningServer, runtimes, startServer } from "./support/server-process.js";
 
 const SECRET = "http-contract-test-secret-0123456789abcdef";
@@ -18,15 +19,6 @@ let counter = 0;
 const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${++counter}@example.com`;
 
 const combinations = runtimes.flatMap((runtime) => testDatabaseKinds.map((kind) => ({ runtime, kind })));
-
-async function expectProblem(response: Response, status: number) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("content-type")).toBe("application/problem+json");
-  const body = (await response.json()) as Record<string, unknown>;
-  expect(body).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
-  expect(JSON.stringify(body)).not.toMatch(/\bat .+:\d+:\d+|\$2[aby]\$|select |insert |hashed_password/i);
-  return body;
-}
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
 

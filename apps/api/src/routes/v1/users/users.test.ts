@@ -3,33 +3,13 @@ import { nextPasswordChangedAt, updateUser } from "@app/core";
 import { testDatabaseKinds } from "@app/core/testing";
 import { sign } from "hono/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectProblem } from "../../../../test/support/problem.js";
 import { createTestApp, TEST_SECRET, type TestApp } from "../../../../test/support/test-app.js";
 
 const PASSWORD = "correct horse battery";
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 let counter = 0;
 const uniqueEmail = (tag = "user") => `${tag}-${Date.now()}-${++counter}@example.com`;
-
-async function expectProblem(response: Response, status: number) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("content-type")).toBe("application/problem+json");
-  const body = (await response.json()) as {
-    type: string;
-    title: string;
-    status: number;
-    detail: string;
-    errors?: unknown;
-  };
-  expect(body).toMatchObject({
-    status,
-    type: expect.any(String),
-    title: expect.any(String),
-    detail: expect.any(String),
-  });
-  const text = JSON.stringify(body);
-  expect(text).not.toMatch(/\bat .+:\d+:\d+|\$2[aby]\$|select |insert |hashed_password/i);
-  return body;
-}
 
 describe.each(testDatabaseKinds)("users API on %s", (kind) => {
   let t: TestApp;
