@@ -1,3 +1,4 @@
+import { uniqueEmail } from "@app/core/testing";
 import type { ParsedMail } from "mailparser";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createSmtpTransport, type MailTransport } from "../src/mail/mail-queue.js";
@@ -9,8 +10,6 @@ const PASSWORD = "correct horse battery";
 const NEW_PASSWORD = "a fresh passphrase 42";
 const PUBLIC_URL = "http://app.test";
 const MINUTE = 60_000;
-let counter = 0;
-const uniqueEmail = (tag = "user") => `${tag}-${Date.now()}-${++counter}@example.com`;
 const RESET_BODY = {
   detail: "If an account with this email exists, a link to reset its password has been sent to it.",
 };

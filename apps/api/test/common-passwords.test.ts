@@ -1,11 +1,10 @@
+import { uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isCommonPassword } from "../src/passwords/common-passwords.js";
 import { expectProblem } from "./support/problem.js";
 import { createTestApp, type TestApp } from "./support/test-app.js";
 
 const PASSWORD = "correct horse battery";
-let counter = 0;
-const uniqueEmail = (tag = "user") => `${tag}-${Date.now()}-${++counter}@example.com`;
 const COMMON = ["password", "12345678", "Password1", "QWERTYUIOP", "iloveyou", "football"];
 
 describe("the common-password list", () => {

@@ -5,7 +5,7 @@
  * once the link is back, and no registration is left half-written.
  */
 import { createDatabase, type Database, getUserByEmail } from "@app/core";
-import { openTestDatabase, type TestDatabase } from "@app/core/testing";
+import { openTestDatabase, type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
 import { createTestApp, type TestApp } from "./support/test-app.js";
@@ -14,8 +14,6 @@ const PASSWORD = "correct horse battery";
 const REQUEST_TIMEOUT_MS = 1500;
 /** Headroom for scheduling on a busy 2-core machine: a 503 must come well before this. */
 const BOUND_MS = REQUEST_TIMEOUT_MS + 1500;
-let counter = 0;
-const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${++counter}@example.com`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Outcome {

@@ -2,7 +2,7 @@
  * Horizontal scale (issue 7): two API processes on different ports against one PostgreSQL database with
  * the same JWT_SECRET behave as one service, which is what Traefik in front of `api` replicas relies on.
  */
-import { openTestDatabase, type TestDatabase } from "@app/core/testing";
+import { openTestDatabase, type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "./support/server-process.js";
 
@@ -10,8 +10,6 @@ const SECRET = "horizontal-scale-test-secret-0123456789abcdef";
 const PASSWORD = "correct horse battery";
 /** Small, so the shared-budget test reaches it quickly; the other tests use one login per account. */
 const ACCOUNT_LIMIT = 5;
-let counter = 0;
-const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${++counter}@example.com`;
 
 describe("two API processes on one PostgreSQL", () => {
   let database: TestDatabase;

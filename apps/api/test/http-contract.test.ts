@@ -8,15 +8,13 @@ import { createHmac } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openTestDatabase, type TestDatabase, testDatabaseKinds } from "@app/core/testing";
+import { openTestDatabase, type TestDatabase, testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem } from "./support/problem.js";
 import { type RunningServer, runtimes, startServer } from "./support/server-process.js";
 
 const SECRET = "http-contract-test-secret-0123456789abcdef";
 const PASSWORD = "correct horse battery";
-let counter = 0;
-const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${++counter}@example.com`;
 
 const combinations = runtimes.flatMap((runtime) => testDatabaseKinds.map((kind) => ({ runtime, kind })));
 

@@ -1,5 +1,5 @@
 import { createDatabase } from "@app/core";
-import type { TestDatabase } from "@app/core/testing";
+import { type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClientAddressResolver } from "../src/client-address.js";
@@ -7,8 +7,6 @@ import type { RateLimitSettings } from "../src/config.js";
 import { createTestApp, type TestApp } from "./support/test-app.js";
 
 const PASSWORD = "correct horse battery";
-let counter = 0;
-const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${++counter}@example.com`;
 const LIMITS: RateLimitSettings = {
   loginPerAccount: 3,
   loginPerAddress: 1000,

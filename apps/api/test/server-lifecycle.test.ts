@@ -4,15 +4,13 @@
  */
 import { createServer, type Server } from "node:http";
 import { getUserByEmail } from "@app/core";
-import { openTestDatabase, type TestDatabase } from "@app/core/testing";
+import { openTestDatabase, type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startServer } from "./support/server-process.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
 
 const PASSWORD = "correct horse battery";
 const SECRET = "server-lifecycle-test-secret-0123456789abcdef";
-let counter = 0;
-const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${++counter}@example.com`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let db: TestDatabase;

@@ -6,6 +6,7 @@ import { InvalidRefreshTokenError, TokenRevokedError } from "../errors.js";
 import type { AccessTokenIssuer } from "../ports.js";
 import {
   createCountingHasher,
+  uniqueEmail as email,
   openTestDatabase,
   type TestDatabase,
   testDatabaseKinds,
@@ -16,8 +17,6 @@ import { createSessionService, type SessionServiceDeps } from "./session-service
 
 const PASSWORD = "correct horse battery";
 const SECRET = "session-test-secret-0123456789abcdef";
-let n = 0;
-const email = (tag: string) => `${tag}-${++n}@example.com`;
 
 /** Access tokens are @app/auth's business; here they only need to be distinct and carry their iat. */
 function fakeAccessTokens(clock: () => number): AccessTokenIssuer & { issued: number } {

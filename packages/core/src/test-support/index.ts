@@ -5,5 +5,6 @@ export {
   openTestDatabase,
   testDatabaseKinds,
   testDatabaseUrl,
+  uniqueEmail,
   withDatabase,
 } from "./test-database.js";

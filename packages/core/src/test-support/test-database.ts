@@ -91,3 +91,10 @@ function redact(url: string): string {
   if (parsed.password) parsed.password = "***";
   return parsed.toString();
 }
+
+let emailCounter = 0;
+/** An address no other test in this run (or an earlier run on the same server) has used. */
+export function uniqueEmail(tag = "user"): string {
+  emailCounter += 1;
+  return `${tag}-${Date.now()}-${emailCounter}@example.com`;
+}

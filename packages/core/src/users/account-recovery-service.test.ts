@@ -5,6 +5,7 @@ import { InvalidResetTokenError, InvalidVerificationTokenError } from "../errors
 import { hashOneTimeToken } from "../one-time-tokens/one-time-token-repository.js";
 import {
   createCountingHasher,
+  uniqueEmail as email,
   openTestDatabase,
   type TestDatabase,
   testDatabaseKinds,
@@ -14,8 +15,6 @@ import { tokensValidFrom } from "./user.js";
 import { getUserByEmail, updateUser } from "./user-repository.js";
 import { createUserService, type UserService } from "./user-service.js";
 
-let n = 0;
-const email = (tag: string) => `${tag}-${++n}@example.com`;
 const PASSWORD = "correct horse battery";
 const MINUTE = 60_000;
 

@@ -11,6 +11,7 @@ import {
 } from "../errors.js";
 import {
   createCountingHasher,
+  uniqueEmail as email,
   openTestDatabase,
   type TestDatabase,
   testDatabaseKinds,
@@ -19,8 +20,6 @@ import { tokensValidFrom } from "./user.js";
 import { getUserByEmail, getUserRecordById } from "./user-repository.js";
 import { createUserService, type UserService } from "./user-service.js";
 
-let n = 0;
-const email = (tag: string) => `${tag}-${++n}@example.com`;
 const PASSWORD = "correct horse battery";
 const MISSING_ID = "0190a5f0-0000-7000-8000-000000000000";
 

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmailTakenError } from "../errors.js";
-import { openTestDatabase, type TestDatabase, testDatabaseKinds } from "../test-support/index.js";
+import {
+  uniqueEmail as email,
+  openTestDatabase,
+  type TestDatabase,
+  testDatabaseKinds,
+} from "../test-support/index.js";
 import {
   createUser,
   deleteUser,
@@ -11,8 +16,6 @@ import {
 } from "./user-repository.js";
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-let n = 0;
-const email = (tag: string) => `${tag}-${++n}@example.com`;
 
 describe.each(testDatabaseKinds)("user repository on %s", (kind) => {
   let t: TestDatabase;

@@ -8,6 +8,7 @@ import {
 } from "../errors.js";
 import {
   createCountingHasher,
+  uniqueEmail as email,
   openTestDatabase,
   type TestDatabase,
   testDatabaseKinds,
@@ -16,8 +17,6 @@ import { nextPasswordChangedAt, tokensValidFrom } from "./user.js";
 import { getUserByEmail, updateUser } from "./user-repository.js";
 import { createUserService, type UserService } from "./user-service.js";
 
-let n = 0;
-const email = (tag: string) => `${tag}-${++n}@example.com`;
 const PASSWORD = "correct horse battery";
 
 describe.each(testDatabaseKinds)("user service on %s", (kind) => {

@@ -1,11 +1,9 @@
-import { testDatabaseKinds } from "@app/core/testing";
+import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem } from "../../../../test/support/problem.js";
 import { createTestApp, type TestApp } from "../../../../test/support/test-app.js";
 
 const PASSWORD = "correct horse battery";
-let counter = 0;
-const uniqueEmail = (tag = "user") => `${tag}-${Date.now()}-${++counter}@example.com`;
 const MISSING_ID = "0190a5f0-0000-7000-8000-000000000000";
 
 describe.each(testDatabaseKinds)("admin users API on %s", (kind) => {

@@ -1,11 +1,9 @@
-import { testDatabaseKinds } from "@app/core/testing";
+import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem } from "../../../../test/support/problem.js";
 import { createTestApp, type TestApp, type TokenBody } from "../../../../test/support/test-app.js";
 
 const PASSWORD = "correct horse battery";
-let counter = 0;
-const uniqueEmail = (tag = "session") => `${tag}-${Date.now()}-${++counter}@example.com`;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe.each(testDatabaseKinds)("sessions API on %s", (kind) => {

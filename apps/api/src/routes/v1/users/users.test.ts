@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { nextPasswordChangedAt, updateUser } from "@app/core";
-import { testDatabaseKinds } from "@app/core/testing";
+import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import { sign } from "hono/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem } from "../../../../test/support/problem.js";
@@ -8,8 +8,6 @@ import { createTestApp, TEST_SECRET, type TestApp } from "../../../../test/suppo
 
 const PASSWORD = "correct horse battery";
 const nowSeconds = () => Math.floor(Date.now() / 1000);
-let counter = 0;
-const uniqueEmail = (tag = "user") => `${tag}-${Date.now()}-${++counter}@example.com`;
 
 describe.each(testDatabaseKinds)("users API on %s", (kind) => {
   let t: TestApp;
