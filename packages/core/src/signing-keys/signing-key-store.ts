@@ -266,8 +266,16 @@ export function selectSigningKeys(
       privateJwk: active.privateJwk,
       publicJwk: active.publicJwk,
     },
-    published: [...live].sort(newestFirst).map((key) => key.publicJwk),
+    published: publishedJwksAt(live, at),
   };
+}
+
+/** The JWKS at instant `at` (epoch ms): every key not yet past its `deleteAfter`, newest first. */
+export function publishedJwksAt(keys: readonly LoadedSigningKey[], at: number): PublishedJwk[] {
+  return keys
+    .filter((key) => !isExpired(key, at))
+    .sort(newestFirst)
+    .map((key) => key.publicJwk);
 }
 
 interface KeyTimes {
