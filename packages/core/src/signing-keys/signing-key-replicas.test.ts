@@ -1,15 +1,13 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signingKeys } from "../db/schema.js";
 import { openTestDatabase, type TestDatabase } from "../test-support/index.js";
 
-const run = promisify(execFile);
 const SRC = fileURLToPath(new URL("..", import.meta.url));
 const DAY = 24 * 3600 * 1000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -60,15 +58,42 @@ describe("signing keys across separate processes on one PostgreSQL database", ()
     if (out) await rm(out, { recursive: true, force: true });
   });
 
-  const replica = async (clock: number, action: "ensure" | "rotate" = "ensure"): Promise<ReplicaView> => {
-    const { stdout } = await run(
-      process.execPath,
-      [join(out, "test-support/signing-key-replica.js"), t.url ?? "", String(clock), action],
-      { timeout: 60_000 },
+  /** Starts `count` replica processes, waits until each is connected, then releases them together. */
+  const race = async (count: number, clock: number, action: "ensure" | "rotate" = "ensure") => {
+    const children = Array.from({ length: count }, () =>
+      spawn(
+        process.execPath,
+        [join(out, "test-support/signing-key-replica.js"), t.url ?? "", String(clock), action],
+        {
+          stdio: ["pipe", "pipe", "inherit"],
+        },
+      ),
     );
-    return JSON.parse(stdout) as ReplicaView;
+    const outputs = children.map((child) => {
+      let text = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        text += chunk.toString("utf8");
+      });
+      const ready = new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", () => text.includes("ready\n") && resolve());
+        child.on("exit", (code) => reject(new Error(`replica exited early with ${code}`)));
+      });
+      const done = new Promise<ReplicaView>((resolve, reject) => {
+        child.on("exit", (code) =>
+          code === 0
+            ? resolve(JSON.parse(text.slice(text.indexOf("\n") + 1)) as ReplicaView)
+            : reject(new Error(`replica exited with ${code}`)),
+        );
+      });
+      return { ready, done };
+    });
+    await Promise.all(outputs.map((output) => output.ready));
+    for (const child of children) child.stdin.end("go\n");
+    return Promise.all(outputs.map((output) => output.done));
   };
-  const both = (clock: number) => Promise.all([replica(clock), replica(clock)]);
+  const replica = async (clock: number, action: "ensure" | "rotate" = "ensure") =>
+    (await race(1, clock, action))[0] as ReplicaView;
+  const both = (clock: number) => race(2, clock) as Promise<[ReplicaView, ReplicaView]>;
 
   it("two processes racing through a rotation create one key per step and agree on the active kid", async () => {
     const [first, second] = await both(T0);
