@@ -147,3 +147,29 @@ export class InvalidDataError extends DomainError {
     super("INVALID_DATA", "The request contains a value that cannot be stored.", options);
   }
 }
+
+/**
+ * A stored signing key could not be decrypted: the key-encryption secret differs from the one it was
+ * encrypted under, or the stored ciphertext (or its kid) was altered. Never answered with a guess.
+ */
+export class SigningKeyDecryptionError extends DomainError {
+  override readonly name = "SigningKeyDecryptionError";
+  constructor(
+    readonly kid: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      "SIGNING_KEY_DECRYPTION_FAILED",
+      `Signing key ${kid} could not be decrypted: the key-encryption secret is wrong or the stored key was altered.`,
+      options,
+    );
+  }
+}
+
+/** No stored signing key signs at this instant (the keys were never ensured, or all were retired). */
+export class NoActiveSigningKeyError extends DomainError {
+  override readonly name = "NoActiveSigningKeyError";
+  constructor() {
+    super("NO_ACTIVE_SIGNING_KEY", "No signing key is active; run ensureKeys() first.");
+  }
+}

@@ -2,8 +2,8 @@ export type { Database, DatabaseOptions, Db, PoolStats } from "./db/client.js";
 export { createDatabase } from "./db/client.js";
 export { isConnectionFailure, translateDatabaseError } from "./db/database-errors.js";
 export { MIGRATIONS_FOLDER, migrateDatabase } from "./db/migrate.js";
-export type { RefreshTokenRow, UserRow } from "./db/schema.js";
-export { oneTimeTokens, rateLimits, refreshTokens, users } from "./db/schema.js";
+export type { Ed25519PublicJwk, RefreshTokenRow, SigningKeyRow, UserRow } from "./db/schema.js";
+export { oneTimeTokens, rateLimits, refreshTokens, signingKeys, users } from "./db/schema.js";
 export {
   DatabaseUnavailableError,
   DomainError,
@@ -18,7 +18,9 @@ export {
   InvalidResetTokenError,
   InvalidVerificationTokenError,
   LastSuperuserError,
+  NoActiveSigningKeyError,
   RateLimitedError,
+  SigningKeyDecryptionError,
   TokenRevokedError,
   UserNotFoundError,
 } from "./errors.js";
@@ -39,6 +41,32 @@ export {
   DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
   hashToken,
 } from "./sessions/session-service.js";
+export type { SigningKeyCache, SigningKeyCacheOptions } from "./signing-keys/signing-key-cache.js";
+export {
+  createSigningKeyCache,
+  DEFAULT_KEY_RELOAD_INTERVAL_MS,
+  DEFAULT_UNKNOWN_KID_COOLDOWN_MS,
+} from "./signing-keys/signing-key-cache.js";
+export type { Ed25519PrivateJwk, GeneratedSigningKey } from "./signing-keys/signing-key-crypto.js";
+export { generateSigningKey, jwkThumbprint } from "./signing-keys/signing-key-crypto.js";
+export type {
+  ActiveSigningKey,
+  EnsureKeysResult,
+  LoadedSigningKey,
+  PublishedJwk,
+  RotateNowResult,
+  SigningKeySet,
+  SigningKeyStore,
+  SigningKeyStoreOptions,
+} from "./signing-keys/signing-key-store.js";
+export {
+  createSigningKeyStore,
+  DEFAULT_KEY_PUBLISH_AHEAD_SECONDS,
+  DEFAULT_KEY_ROTATION_DAYS,
+  DEFAULT_RETIRED_KEY_LEEWAY_SECONDS,
+  publishedJwksAt,
+  selectSigningKeys,
+} from "./signing-keys/signing-key-store.js";
 export type {
   AccountRecoveryService,
   AccountRecoveryServiceDeps,

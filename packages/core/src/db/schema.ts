@@ -1,5 +1,15 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 // Millisecond precision: what a JS Date holds, so a value read back compares equal to what was written.
 const timestamptz = () => timestamp({ withTimezone: true, precision: 3, mode: "date" });
@@ -103,3 +113,39 @@ export const oneTimeTokens = pgTable(
     index("one_time_tokens_expires_at_idx").on(table.expiresAt),
   ],
 );
+
+/** The public half of an Ed25519 key as a JWK (RFC 8037): what verifiers need, never `d`. */
+export interface Ed25519PublicJwk {
+  kty: "OKP";
+  crv: "Ed25519";
+  x: string;
+}
+
+/**
+ * Keys that sign access tokens (see `createSigningKeyStore`). A key is published (in the JWKS) from
+ * the moment its row exists until `deleteAfter`, and signs from `activatesAt` until `retiresAt`: the
+ * active key at an instant is the newest one whose signing window contains it, a pure function of
+ * these rows and the clock, so every replica that has read them picks the same key. The private key
+ * is stored only encrypted (AES-256-GCM, authenticated data bound to `kid`).
+ */
+export const signingKeys = pgTable(
+  "signing_keys",
+  {
+    /** RFC 7638 JWK thumbprint of the public key. */
+    kid: text().primaryKey(),
+    algorithm: text({ enum: ["EdDSA"] }).notNull(),
+    publicJwk: jsonb().$type<Ed25519PublicJwk>().notNull(),
+    /** `v1.` + base64url(iv ‖ ciphertext ‖ tag) of the private JWK. */
+    privateKeyCiphertext: text().notNull(),
+    createdAt: timestamptz().notNull().defaultNow(),
+    /** When it starts signing; a successor is created at least `publishAheadSeconds` before this. */
+    activatesAt: timestamptz().notNull(),
+    /** When it stops signing; null while no successor is scheduled. */
+    retiresAt: timestamptz(),
+    /** When it leaves the JWKS and may be deleted: after the last token it signed has expired. */
+    deleteAfter: timestamptz(),
+  },
+  (table) => [index("signing_keys_activates_at_idx").on(table.activatesAt)],
+);
+
+export type SigningKeyRow = typeof signingKeys.$inferSelect;
