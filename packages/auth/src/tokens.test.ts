@@ -115,6 +115,18 @@ describe("access tokens", () => {
     await expect(later.verify(token)).rejects.toMatchObject({ reason: "expired" });
   });
 
+  it("verifies a repeated token from its cache only until exp, then applies the leeway again", async () => {
+    let clock = Date.now();
+    const tokens = createTokenService({ secret, ttlSeconds: 60, leewaySeconds: 5, now: () => clock });
+    const { token } = await tokens.issue({ subject: "u" });
+    await expect(tokens.verify(token)).resolves.toMatchObject({ sub: "u" });
+    await expect(tokens.verify(token)).resolves.toMatchObject({ sub: "u" });
+    clock += 64_000;
+    await expect(tokens.verify(token)).resolves.toMatchObject({ sub: "u" });
+    clock += 2_000;
+    await expect(tokens.verify(token)).rejects.toMatchObject({ reason: "expired" });
+  });
+
   it("requires exp, iat, sub and jti", async () => {
     const { exp: _exp, ...noExp } = validClaims();
     await expectRefused(hs256(noExp), "missing_claim");

@@ -14,7 +14,7 @@ import { createVerifiedTokenCache } from "./verified-token-cache.js";
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 30 * 60;
 /** How far past `exp` (and before `iat`/`nbf`) a token is still accepted, for clock differences. */
 export const DEFAULT_LEEWAY_SECONDS = 5;
-/** Verified EdDSA tokens remembered per process. */
+/** Verified tokens remembered per process. */
 export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 interface CommonTokenServiceOptions {
@@ -25,6 +25,11 @@ interface CommonTokenServiceOptions {
   issuer?: string;
   /** Stamped as `aud` and, when set, required of every verified token. */
   audience?: string;
+  /**
+   * Verified tokens remembered per process, each until its `exp` (default 10 000; 0 turns the cache
+   * off). A client sends the same access token with every request, and a hit skips the signature.
+   */
+  verifiedTokenCacheSize?: number;
   /** Injected clock for tests; epoch milliseconds. */
   now?: () => number;
 }
@@ -40,8 +45,6 @@ export interface Hs256TokenServiceOptions extends CommonTokenServiceOptions {
 export interface EdDsaTokenServiceOptions extends CommonTokenServiceOptions {
   algorithm: "EdDSA";
   keys: TokenKeyProvider;
-  /** Verified tokens remembered per process (default 10 000; 0 turns the cache off). */
-  verifiedTokenCacheSize?: number;
 }
 
 export type TokenServiceOptions = Hs256TokenServiceOptions | EdDsaTokenServiceOptions;
@@ -84,7 +87,8 @@ interface CachedVerification {
 /**
  * Signs and verifies access tokens with jose. HS256 keeps one HMAC key imported once; EdDSA signs with
  * the provider's active key and verifies by `kid`, the algorithm pinned per key. Every segment must be
- * canonical base64url before jose sees the token.
+ * canonical base64url before jose sees the token. Verified tokens are remembered until their `exp`
+ * (see `verifiedTokenCacheSize`): sound because callers still check the user a token names.
  * @example
  * const tokens = createTokenService({ secret: config.jwt.secret, ttlSeconds: 900, leewaySeconds: 5 });
  * const { token } = await tokens.issue({ subject: user.id });
@@ -102,6 +106,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
   const leewaySeconds = options.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS;
   const now = options.now ?? Date.now;
+  const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
   const verifyOptions = (nowMs: number) => ({
     algorithms: [options.algorithm ?? "HS256"],
     clockTolerance: leewaySeconds,
@@ -128,9 +133,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
   if (options.algorithm === "EdDSA") {
     const { keys } = options;
-    const cache = createVerifiedTokenCache<CachedVerification>(
-      options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
-    );
+    const cache = createVerifiedTokenCache<CachedVerification>(cacheSize);
     return {
       async issue(issueOptions) {
         const { claims, expiresIn } = claimsFor(issueOptions);
@@ -169,6 +172,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     false,
     ["sign", "verify"],
   );
+  const cache = createVerifiedTokenCache<AccessTokenClaims>(cacheSize);
   return {
     async issue(issueOptions) {
       const { claims, expiresIn } = claimsFor(issueOptions);
@@ -180,10 +184,14 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
     async verify(token) {
       const nowMs = now();
+      const cached = cache.get(token, nowMs);
+      if (cached) return cached;
       try {
         checkHeader(readCanonicalHeader(token), "HS256");
         const { payload } = await jwtVerify(token, await secret, verifyOptions(nowMs));
-        return toAccessTokenClaims(payload, Math.floor(nowMs / 1000), leewaySeconds);
+        const claims = toAccessTokenClaims(payload, Math.floor(nowMs / 1000), leewaySeconds);
+        cache.set(token, claims, claims.exp * 1000);
+        return claims;
       } catch (error) {
         throw toInvalidTokenError(error);
       }
