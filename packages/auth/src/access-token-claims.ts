@@ -82,9 +82,6 @@ export function toInvalidTokenError(error: unknown): Error {
     return new KeySetUnavailableError({ cause: error });
   }
   if (error instanceof joseErrors.JOSEError) return new InvalidTokenError("malformed");
-  // A failed fetch of the key set surfaces as a plain TypeError from fetch.
-  if (error instanceof TypeError && /fetch/i.test(error.message))
-    return new KeySetUnavailableError({ cause: error });
   return error instanceof Error ? error : new Error("token verification failed");
 }
 
