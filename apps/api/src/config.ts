@@ -49,6 +49,7 @@ const schema = z
     DATA_DIR: z.string().min(1).default("./.data"),
     JWT_SECRET: optionalString,
     ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(900),
+    JWT_LEEWAY_SECONDS: integer(0, 60).default(5),
     // issue 8 (sessions): refresh tokens and their reuse-detection grace window.
     REFRESH_TOKEN_TTL_SECONDS: integer(300, 365 * 24 * 3600).default(30 * 24 * 3600),
     REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
@@ -170,7 +171,8 @@ export interface Config {
   port: number;
   host: string;
   database: { url: string | undefined; poolSize: number; dataDir: string };
-  jwt: { secret: string; ttlSeconds: number; secretWasGenerated: boolean };
+  /** `leewaySeconds`: how far past `exp` a token is still accepted, for clock differences between hosts. */
+  jwt: { secret: string; ttlSeconds: number; leewaySeconds: number; secretWasGenerated: boolean };
   /** Refresh tokens: lifetime, and how long a duplicate refresh gets the same pair (see the README's Sessions). */
   sessions: SessionSettings;
   bcryptCost: number;
@@ -258,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     jwt: {
       secret: e.JWT_SECRET ?? randomBytes(32).toString("hex"),
       ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      leewaySeconds: e.JWT_LEEWAY_SECONDS,
       secretWasGenerated,
     },
     sessions: {

@@ -35,7 +35,11 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
   );
   if (database.driver === "pglite") await migrateDatabase(database);
   const passwords = createPasswordHasher({ cost: config.bcryptCost });
-  const tokens = createTokenService({ secret: config.jwt.secret, ttlSeconds: config.jwt.ttlSeconds });
+  const tokens = createTokenService({
+    secret: config.jwt.secret,
+    ttlSeconds: config.jwt.ttlSeconds,
+    leewaySeconds: config.jwt.leewaySeconds,
+  });
   const recovery = createAccountRecoveryService({ db: database.db, passwords });
   const transport = config.mail.smtpUrl
     ? createSmtpTransport({ url: config.mail.smtpUrl, from: config.mail.from })

@@ -12,7 +12,7 @@ describe("loadConfig", () => {
       port: 3000,
       host: "0.0.0.0",
       database: { url: undefined, dataDir: "./.data", poolSize: 10 },
-      jwt: { ttlSeconds: 900, secretWasGenerated: true },
+      jwt: { ttlSeconds: 900, leewaySeconds: 5, secretWasGenerated: true },
       sessions: { refreshTokenTtlSeconds: 30 * 24 * 3600, reuseGraceSeconds: 10 },
       rateLimits: { refreshPerAddress: 300 },
       bcryptCost: 12,
@@ -33,6 +33,7 @@ describe("loadConfig", () => {
       DATA_DIR: "/var/lib/app",
       JWT_SECRET: strongSecret,
       ACCESS_TOKEN_TTL_SECONDS: "600",
+      JWT_LEEWAY_SECONDS: "0",
       REFRESH_TOKEN_TTL_SECONDS: "86400",
       REFRESH_REUSE_GRACE_SECONDS: "0",
       BCRYPT_COST: "11",
@@ -44,12 +45,18 @@ describe("loadConfig", () => {
       port: 8080,
       host: "127.0.0.1",
       database: { url: "postgres://u@db:5432/app", dataDir: "/var/lib/app" },
-      jwt: { secret: strongSecret, ttlSeconds: 600, secretWasGenerated: false },
+      jwt: { secret: strongSecret, ttlSeconds: 600, leewaySeconds: 0, secretWasGenerated: false },
       sessions: { refreshTokenTtlSeconds: 86_400, reuseGraceSeconds: 0 },
       bcryptCost: 11,
       logLevel: "warn",
       webDistDir: "/srv/web",
     });
+  });
+
+  it("keeps JWT_LEEWAY_SECONDS within 0–60", () => {
+    expect(loadConfig({ JWT_LEEWAY_SECONDS: "60" }).jwt.leewaySeconds).toBe(60);
+    expect(() => loadConfig({ JWT_LEEWAY_SECONDS: "61" })).toThrow(/JWT_LEEWAY_SECONDS/);
+    expect(() => loadConfig({ JWT_LEEWAY_SECONDS: "-1" })).toThrow(/JWT_LEEWAY_SECONDS/);
   });
 
   it("treats an empty DATABASE_URL as unset (embedded database)", () => {

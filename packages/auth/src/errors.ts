@@ -13,7 +13,10 @@ export type InvalidTokenReason =
   | "bad_signature"
   | "expired"
   | "not_yet_valid"
-  | "missing_claim";
+  | "missing_claim"
+  | "unknown_key"
+  | "wrong_issuer"
+  | "wrong_audience";
 
 /**
  * Any reason an access token is refused. The message never contains the token itself (hono's
@@ -24,5 +27,17 @@ export class InvalidTokenError extends Error {
   readonly code = "INVALID_TOKEN";
   constructor(readonly reason: InvalidTokenReason) {
     super(`invalid access token: ${reason.replaceAll("_", " ")}`);
+  }
+}
+
+/**
+ * The key set of the issuer could not be fetched (network error, timeout, not a JWKS). Not the token's
+ * fault: a verifier answers 503, not 401, so clients retry instead of signing in again.
+ */
+export class KeySetUnavailableError extends Error {
+  override readonly name = "KeySetUnavailableError";
+  readonly code = "KEY_SET_UNAVAILABLE";
+  constructor(options?: { cause?: unknown }) {
+    super("the issuer's key set could not be fetched", options);
   }
 }

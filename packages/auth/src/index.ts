@@ -1,5 +1,6 @@
+export type { AccessTokenClaims } from "./access-token-claims.js";
 export type { InvalidTokenReason } from "./errors.js";
-export { InvalidTokenError, PasswordTooLongError } from "./errors.js";
+export { InvalidTokenError, KeySetUnavailableError, PasswordTooLongError } from "./errors.js";
 export type { PasswordHasherImpl, PasswordHashingOptions } from "./password.js";
 export {
   createPasswordHasher,
@@ -10,7 +11,20 @@ export {
   verifyPassword,
 } from "./password.js";
 export type {
-  AccessTokenClaims,
+  Ed25519Key,
+  KeySetEntry,
+  PrivateSigningJwk,
+  PublicSigningJwk,
+  SigningKey,
+  SigningKeyPair,
+  TokenKeyProvider,
+} from "./signing-keys.js";
+export { createKeySetProvider, generateSigningKeyPair, toPublicJwk } from "./signing-keys.js";
+export type { TokenVerifier, TokenVerifierOptions } from "./token-verifier.js";
+export { createTokenVerifier } from "./token-verifier.js";
+export type {
+  EdDsaTokenServiceOptions,
+  Hs256TokenServiceOptions,
   IssuedToken,
   IssueOptions,
   TokenService,
@@ -20,6 +34,9 @@ export {
   createAccessToken,
   createTokenService,
   DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
-  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_LEEWAY_SECONDS,
+  DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
   verifyToken,
 } from "./tokens.js";
+export type { AccessTokenEnv, VerifyAccessTokenOptions } from "./verify-access-token.js";
+export { verifyAccessToken } from "./verify-access-token.js";

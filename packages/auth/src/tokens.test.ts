@@ -1,7 +1,8 @@
 import { createHmac } from "node:crypto";
-import { sign } from "hono/jwt";
+import { sign, verify } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { InvalidTokenError } from "./errors.js";
+import { withLowBitFlipped } from "./test-support/base64url.js";
 import { createAccessToken, createTokenService, verifyToken } from "./tokens.js";
 
 const secret = "a-test-secret-that-is-at-least-32-bytes-long";
@@ -87,14 +88,14 @@ describe("access tokens", () => {
     await expectRefused(hs512, "wrong_algorithm");
   });
 
-  it("refuses an expired token, beyond the clock-skew leeway", async () => {
-    const tokens = createTokenService({ secret, clockSkewSeconds: 30 });
+  it("refuses an expired token, beyond the configured leeway", async () => {
+    const tokens = createTokenService({ secret, leewaySeconds: 30 });
     const stale = hs256({ ...validClaims(), iat: nowSeconds() - 120, exp: nowSeconds() - 31 });
     await expect(tokens.verify(stale)).rejects.toMatchObject({ reason: "expired" });
   });
 
   it("accepts a token that expired within the leeway", async () => {
-    const tokens = createTokenService({ secret, clockSkewSeconds: 30 });
+    const tokens = createTokenService({ secret, leewaySeconds: 30 });
     const justExpired = hs256({ ...validClaims(), iat: nowSeconds() - 120, exp: nowSeconds() - 5 });
     await expect(tokens.verify(justExpired)).resolves.toMatchObject({ sub: "user-1" });
   });
@@ -110,8 +111,20 @@ describe("access tokens", () => {
   it("honours the clock of the verifier", async () => {
     const issuedAt = Date.now();
     const { token } = await createAccessToken({ secret, subject: "u", ttlSeconds: 60, now: () => issuedAt });
-    const later = createTokenService({ secret, clockSkewSeconds: 0, now: () => issuedAt + 61_000 });
+    const later = createTokenService({ secret, leewaySeconds: 0, now: () => issuedAt + 61_000 });
     await expect(later.verify(token)).rejects.toMatchObject({ reason: "expired" });
+  });
+
+  it("verifies a repeated token from its cache only until exp, then applies the leeway again", async () => {
+    let clock = Date.now();
+    const tokens = createTokenService({ secret, ttlSeconds: 60, leewaySeconds: 5, now: () => clock });
+    const { token } = await tokens.issue({ subject: "u" });
+    await expect(tokens.verify(token)).resolves.toMatchObject({ sub: "u" });
+    await expect(tokens.verify(token)).resolves.toMatchObject({ sub: "u" });
+    clock += 64_000;
+    await expect(tokens.verify(token)).resolves.toMatchObject({ sub: "u" });
+    clock += 2_000;
+    await expect(tokens.verify(token)).rejects.toMatchObject({ reason: "expired" });
   });
 
   it("requires exp, iat, sub and jti", async () => {
@@ -128,5 +141,77 @@ describe("access tokens", () => {
     for (const garbage of ["", "abc", "a.b", "a.b.c", "....", `${base64url("{")}.${base64url("{}")}.x`]) {
       await expectRefused(garbage, "malformed");
     }
+  });
+  it("allows at most 5 seconds past exp by default", async () => {
+    const tokens = createTokenService({ secret });
+    const tenSecondsLate = hs256({ ...validClaims(), iat: nowSeconds() - 120, exp: nowSeconds() - 10 });
+    await expect(tokens.verify(tenSecondsLate)).rejects.toMatchObject({ reason: "expired" });
+    const twoSecondsLate = hs256({ ...validClaims(), iat: nowSeconds() - 120, exp: nowSeconds() - 2 });
+    await expect(tokens.verify(twoSecondsLate)).resolves.toMatchObject({ sub: "user-1" });
+  });
+
+  it("speaks the same HS256 as hono/jwt, both ways", async () => {
+    const payload = validClaims();
+    const theirs = await sign(payload, secret, "HS256");
+    await expect(verifyToken(theirs, { secret })).resolves.toEqual(payload);
+    const { token, claims } = await createAccessToken({ secret, subject: "u" });
+    await expect(verify(token, secret, "HS256")).resolves.toEqual(claims);
+  });
+
+  it("accepts the header variants hono/jwt accepted", async () => {
+    await expect(verifyToken(hs256(validClaims(), { alg: "HS256" }), { secret })).resolves.toBeDefined();
+    const appJwt = hs256(validClaims(), { typ: "application/JWT", alg: "HS256" });
+    await expect(verifyToken(appJwt, { secret })).resolves.toBeDefined();
+  });
+
+  it("refuses another typ, a crit header, and a header that is not an object", async () => {
+    await expectRefused(hs256(validClaims(), { alg: "HS256", typ: "at+jwt" }), "wrong_algorithm");
+    await expectRefused(hs256(validClaims(), { alg: "HS256", typ: "JWT", crit: ["exp"] }), "wrong_algorithm");
+    await expectRefused(hs256(validClaims(), []), "malformed");
+    await expectRefused(`${base64url("null")}.${base64url("{}")}.${"A".repeat(43)}`, "malformed");
+  });
+
+  it("refuses a correctly signed payload that is not a JSON object", async () => {
+    for (const payload of ["null", "[1]", "not json"]) {
+      const unsigned = `${base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${base64url(payload)}`;
+      const token = `${unsigned}.${createHmac("sha256", secret).update(unsigned).digest("base64url")}`;
+      await expectRefused(token, "malformed");
+    }
+  });
+
+  it("refuses a signature of the wrong length, and parts outside base64url", async () => {
+    const { token } = await createAccessToken({ secret, subject: "u" });
+    const [header, payload, signature = ""] = token.split(".");
+    await expectRefused(`${header}.${payload}.${signature.slice(0, -3)}`, "bad_signature");
+    await expectRefused(`${header}.${payload}.${signature}AAAA`, "bad_signature");
+    await expectRefused(`${header}.${payload}.${signature.slice(0, -1)}+`, "malformed");
+    await expectRefused(`${header}.${payload}x!.${signature}`, "malformed");
+    await expectRefused(`${header}.${payload}.${signature}.`, "malformed");
+  });
+
+  it("checks the MAC before reading the payload", async () => {
+    const { token } = await createAccessToken({ secret, subject: "u" });
+    const [header] = token.split(".");
+    await expectRefused(`${header}.${base64url("not json")}.${"A".repeat(43)}`, "bad_signature");
+  });
+
+  describe("accepts only canonical base64url", () => {
+    it("refuses padding on any segment", async () => {
+      const { token } = await createAccessToken({ secret, subject: "u" });
+      const [header, payload, signature] = token.split(".");
+      await expectRefused(`${header}.${payload}.${signature}=`, "malformed");
+      await expectRefused(`${header}.${payload}=.${signature}`, "malformed");
+      await expectRefused(`${header}=.${payload}.${signature}`, "malformed");
+    });
+
+    it("refuses a signature whose last character differs only in its unused low bits", async () => {
+      const { token } = await createAccessToken({ secret, subject: "u" });
+      const [header, payload, signature = ""] = token.split(".");
+      // 32 MAC bytes are 43 characters; the last one carries 2 bits that encode nothing.
+      expect(signature).toHaveLength(43);
+      const sibling = withLowBitFlipped(signature);
+      expect(Buffer.from(sibling, "base64url")).toEqual(Buffer.from(signature, "base64url"));
+      await expectRefused(`${header}.${payload}.${sibling}`, "malformed");
+    });
   });
 });
