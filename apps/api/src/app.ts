@@ -151,23 +151,33 @@ function httpExceptionProblem(error: HTTPException, c: Context<AppEnv>): Respons
 }
 
 function logFailure(c: Context<AppEnv>, error: Error): void {
-  const logger = c.var.logger;
-  // Driver and JWT errors can embed SQL or tokens in their messages; log the class and code, and the
-  // stack only, never `message` of an error we do not own.
+  // Messages of errors we do not own carry what must never reach a log: Drizzle puts the SQL in the
+  // message and its parameters (emails, bcrypt hashes) on the stack's second line, JWT errors embed the
+  // token. So for those we log the class, the code (the SQLSTATE) and the stack frames only.
   const owned = error instanceof DomainError;
-  logger?.error(
+  c.var.logger?.error(
     {
       err: {
         type: error.name,
-        code: (error as { code?: unknown }).code,
+        code: codeOf(error),
         ...(owned ? { message: error.message } : {}),
-        stack: error.stack?.split("\n").slice(1).join("\n"),
+        stack: stackFramesOf(error),
       },
       cause:
         error.cause instanceof Error
-          ? { type: error.cause.name, code: (error.cause as { code?: unknown }).code }
+          ? { type: error.cause.name, code: codeOf(error.cause), stack: stackFramesOf(error.cause) }
           : undefined,
     },
     "request failed",
   );
+}
+
+function codeOf(error: Error): unknown {
+  return (error as { code?: unknown }).code;
+}
+
+/** Only the `    at …` lines: a stack starts with the message, which may span several lines. */
+function stackFramesOf(error: Error): string | undefined {
+  const frames = error.stack?.split("\n").filter((line) => line.startsWith("    at "));
+  return frames?.length ? frames.join("\n") : undefined;
 }
