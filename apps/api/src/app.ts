@@ -170,6 +170,7 @@ function logFailure(c: Context<AppEnv>, error: Error): void {
         ...(owned ? { message: error.message } : {}),
         stack: stackFramesOf(error),
       },
+      sqlState: sqlStateOf(error),
       cause:
         error.cause instanceof Error
           ? { type: error.cause.name, code: codeOf(error.cause), stack: stackFramesOf(error.cause) }
@@ -181,6 +182,17 @@ function logFailure(c: Context<AppEnv>, error: Error): void {
 
 function codeOf(error: Error): unknown {
   return (error as { code?: unknown }).code;
+}
+
+/** The PostgreSQL error code, wherever the driver's error sits in the cause chain (Drizzle wraps it). */
+function sqlStateOf(error: Error): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = codeOf(current);
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = current.cause;
+  }
+  return undefined;
 }
 
 /** Only the `    at …` lines: a stack starts with the message, which may span several lines. */

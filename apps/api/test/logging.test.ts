@@ -85,7 +85,7 @@ describe.each(testDatabaseKinds)("an untranslated database error (%s)", (kind) =
         .filter((l) => l.requestId === "untranslated-1" && l.msg === "request failed");
       expect(failures).toHaveLength(1);
       const output = JSON.stringify(failures);
-      expect(output).toContain("23514");
+      expect(failures[0]?.sqlState).toBe("23514");
       expect(output).toContain("    at ");
       expect(output).not.toContain(email);
       expect(output).not.toContain(email.split("@")[0]);
