@@ -8,7 +8,9 @@ export default defineConfig({
     target: "es2022",
     // The polyfill would be injected as code the strict CSP does not need; every browser we target has modulepreload.
     modulePreload: { polyfill: false },
-    sourcemap: true,
+    // A public source map hands out the original source; production ships none (a debugging build can
+    // still ask for one: `vite build --sourcemap`).
+    sourcemap: false,
   },
   server: {
     // `pnpm --filter @app/web dev` proxies the API to a locally running `pnpm start`.

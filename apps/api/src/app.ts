@@ -1,6 +1,6 @@
 /**
  * createApp(deps) wires the HTTP service and nothing else: request id → metrics → security headers →
- * CORS → access log → request timeout → body limit → routes (rate limits sit on the routes they guard), then the two places where everything that goes wrong becomes a problem+json
+ * CORS → access log → request timeout (reads only) → body limit → routes (rate limits sit on the routes they guard), then the two places where everything that goes wrong becomes a problem+json
  * response (`notFound` and `onError`). No I/O happens here; `server.ts` builds the deps.
  */
 import { PasswordTooLongError } from "@app/auth";
@@ -26,21 +26,28 @@ import { webRoutes } from "./routes/web.routes.js";
 export const MAX_BODY_BYTES = 16 * 1024;
 /** What a 503 asks clients to wait: long enough for a database failover or restart to be noticed. */
 const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+/** Methods that change nothing, so a timeout answering before the handler ends is harmless. */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ strict: false });
 
   app.use(requestId({ limitLength: 128 }));
-  // --- hardening (issue 4): metrics, headers (per-route CSP: see security-headers.ts), CORS, timeout ---
+  // Per-route CSP: see security-headers.ts.
   app.use(httpMetrics(deps.metrics));
   app.use(apiSecurityHeaders());
   if (deps.http.corsOrigins.length > 0) app.use(corsForOrigins(deps.http.corsOrigins));
   app.use(requestLog({ logger: deps.logger }));
-  // The backstop against anything that would hang (a stalled database link): the client gets a 503.
-  app.use(
-    timeout(deps.http.requestTimeoutMs, () => new HTTPException(503, { message: "request timed out" })),
+  // The backstop against a read that would hang (a stalled database link): the client gets a 503 and
+  // may retry. Only for safe methods: the timeout answers without stopping the handler, so a write
+  // that is merely slow would go on and commit after "503, try again" — a retry would then apply it
+  // twice, or fail as a conflict. Writes are bounded by the database's own connect and statement
+  // timeouts instead, and answer with what really happened.
+  const timeoutReads = timeout(
+    deps.http.requestTimeoutMs,
+    () => new HTTPException(503, { message: "request timed out" }),
   );
-  // --- end hardening ---
+  app.use((c, next) => (SAFE_METHODS.has(c.req.method) ? timeoutReads(c, next) : next()));
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) =>
@@ -151,23 +158,45 @@ function httpExceptionProblem(error: HTTPException, c: Context<AppEnv>): Respons
 }
 
 function logFailure(c: Context<AppEnv>, error: Error): void {
-  const logger = c.var.logger;
-  // Driver and JWT errors can embed SQL or tokens in their messages; log the class and code, and the
-  // stack only, never `message` of an error we do not own.
+  // Messages of errors we do not own carry what must never reach a log: Drizzle puts the SQL in the
+  // message and its parameters (emails, bcrypt hashes) on the stack's second line, JWT errors embed the
+  // token. So for those we log the class, the code (the SQLSTATE) and the stack frames only.
   const owned = error instanceof DomainError;
-  logger?.error(
+  c.var.logger?.error(
     {
       err: {
         type: error.name,
-        code: (error as { code?: unknown }).code,
+        code: codeOf(error),
         ...(owned ? { message: error.message } : {}),
-        stack: error.stack?.split("\n").slice(1).join("\n"),
+        stack: stackFramesOf(error),
       },
+      sqlState: sqlStateOf(error),
       cause:
         error.cause instanceof Error
-          ? { type: error.cause.name, code: (error.cause as { code?: unknown }).code }
+          ? { type: error.cause.name, code: codeOf(error.cause), stack: stackFramesOf(error.cause) }
           : undefined,
     },
     "request failed",
   );
+}
+
+function codeOf(error: Error): unknown {
+  return (error as { code?: unknown }).code;
+}
+
+/** The PostgreSQL error code, wherever the driver's error sits in the cause chain (Drizzle wraps it). */
+function sqlStateOf(error: Error): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = codeOf(current);
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** Only the `    at …` lines: a stack starts with the message, which may span several lines. */
+function stackFramesOf(error: Error): string | undefined {
+  const frames = error.stack?.split("\n").filter((line) => line.startsWith("    at "));
+  return frames?.length ? frames.join("\n") : undefined;
 }

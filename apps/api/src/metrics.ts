@@ -98,9 +98,26 @@ export function createMetrics({ database, processMetrics = false }: MetricsOptio
   return { registry, httpRequests, httpDuration, loginOutcomes, rateLimitRefusals };
 }
 
+type RouteContext = Parameters<typeof routePath>[0];
+
+/** Labels set by handlers whose route template says nothing (a catch-all), keyed by the request. */
+const explicitLabels = new WeakMap<Request, string>();
+
+/**
+ * Names the route for metrics when its template is a catch-all: the web app's `*` would otherwise be
+ * counted with the unknown paths as `unmatched`.
+ */
+export function labelRoute(c: RouteContext, label: string): void {
+  explicitLabels.set(c.req.raw, label);
+}
+
 /** The route template a request matched, or `unmatched` (404s must not mint a series per path). */
-export function routeLabel(c: Parameters<typeof routePath>[0]): string {
-  const route = routePath(c, -1);
+export function routeLabel(c: RouteContext): string {
+  const explicit = explicitLabels.get(c.req.raw);
+  if (explicit) return explicit;
+  // The route that answered (the deepest one dispatched), not the last one matched: the web app's
+  // catch-all, mounted last, matches every GET.
+  const route = routePath(c);
   return route === "*" || route === "/*" || route === "" ? "unmatched" : route.replace(/:(\w+)/g, "{$1}");
 }
 

@@ -1,3 +1,4 @@
+import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.js";
 import { captureLogs, createTestApp } from "./support/test-app.js";
@@ -57,6 +58,41 @@ describe("log redaction", () => {
       const output = t.logs.lines.join("\n");
       for (const secret of [password, token, "wrong but secret 99"]) expect(output).not.toContain(secret);
       expect(output).not.toMatch(/\$2[aby]\$/);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
+describe.each(testDatabaseKinds)("an untranslated database error (%s)", (kind) => {
+  it("logs its SQLSTATE and stack frames, never the query parameters (email, bcrypt hash) nor a message", async () => {
+    const t = await createTestApp(kind);
+    try {
+      // A constraint the repository does not translate: the insert fails with 23514 and its parameters
+      // (the email and the fresh bcrypt hash) are in the driver's and Drizzle's messages.
+      await t.database.db.execute(
+        "alter table users add constraint reject_test_name check (full_name is distinct from 'Rejected Name')",
+      );
+      const email = uniqueEmail("leak");
+      const response = await t.postJson(
+        "/v1/users/",
+        { email, password: "correct horse battery", full_name: "Rejected Name" },
+        { "x-request-id": "untranslated-1" },
+      );
+      expect(response.status).toBe(500);
+      const failures = t.logs.lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.requestId === "untranslated-1" && l.msg === "request failed");
+      expect(failures).toHaveLength(1);
+      const output = JSON.stringify(failures);
+      expect(failures[0]?.sqlState).toBe("23514");
+      expect(output).toContain("    at ");
+      expect(output).not.toContain(email);
+      expect(output).not.toContain(email.split("@")[0]);
+      expect(output).not.toMatch(/\$2[aby]\$/);
+      expect(output).not.toContain("Rejected Name");
+      expect(output).not.toMatch(/insert into|params:|reject_test_name/i);
+      expect(t.logs.lines.join("\n")).not.toContain(email);
     } finally {
       await t.dispose();
     }

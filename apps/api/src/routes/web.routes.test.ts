@@ -22,6 +22,7 @@ describe("the web app served next to the API", () => {
     await writeFile(join(root, "secret.txt"), "SECRET");
     await writeFile(join(distDir, "index.html"), INDEX);
     await writeFile(join(distDir, "assets", "app-abc123.js"), "export {};\n");
+    await writeFile(join(distDir, "assets", "app-abc123.js.map"), '{"sources":["../src/main.ts"]}');
     await writeFile(join(distDir, "favicon.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
     t = await createTestApp("postgres", { webDistDir: distDir });
     bare = await createTestApp("postgres", { webDistDir: join(distDir, "missing") });
@@ -63,6 +64,8 @@ describe("the web app served next to the API", () => {
     ["an unknown API path, even from a browser", "/v1/nope", HTML],
     ["an encoded path traversal", "/..%2fsecret.txt", HTML],
     ["a path traversal", "/assets/../../secret.txt", HTML],
+    ["a source map left in the build", "/assets/app-abc123.js.map", {}],
+    ["a source map asked for by a browser", "/assets/app-abc123.js.map", HTML],
   ])("keeps 404 problem+json for %s", async (_name, path, headers) => {
     const response = await t.request(path, { headers });
     expect(response.status).toBe(404);
@@ -90,5 +93,25 @@ describe("the web app served next to the API", () => {
     expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(bare.logs.lines.join("\n")).toMatch(/the web app is not built/);
+  });
+
+  it("labels metrics by route: the web app as `web`, API routes by template, unknown paths `unmatched`", async () => {
+    await t.request("/", { headers: HTML });
+    await t.request("/profile", { headers: HTML });
+    await t.request("/assets/app-abc123.js");
+    await t.request("/health");
+    await t.request("/v1/users/me");
+    await t.request("/v1/nope", { headers: HTML });
+    const text = await (await t.request("/metrics")).text();
+    const series = (route: string, status: number) =>
+      new RegExp(
+        `http_requests_total\\{[^}]*method="GET",route="${route.replace(/[/{}]/g, "\\$&")}",status="${status}"`,
+      );
+    expect(text).toMatch(series("web", 200));
+    expect(text).toMatch(series("/health", 200));
+    expect(text).toMatch(series("/v1/users/me", 401));
+    expect(text).toMatch(series("unmatched", 404));
+    expect(text).not.toMatch(series("unmatched", 200));
+    expect(text).not.toMatch(series("web", 404));
   });
 });

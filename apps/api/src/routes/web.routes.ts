@@ -11,6 +11,7 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.js";
 import type { Logger } from "../logger.js";
+import { labelRoute } from "../metrics.js";
 
 /**
  * The pages' policy: only our own scripts, styles and API. It is set here, on the static responses
@@ -27,6 +28,9 @@ export const WEB_CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
   "object-src 'none'",
 ].join("; ");
+
+/** One metrics series for every file and page of the web app, whatever its path. */
+const WEB_ROUTE_LABEL = "web";
 
 // Vite puts content-hashed file names under /assets/: they never change, so browsers may keep them.
 const IMMUTABLE = "public, max-age=31536000, immutable";
@@ -51,11 +55,14 @@ export function webRoutes({ distDir, logger }: WebRoutesOptions): Hono<AppEnv> |
   return new Hono<AppEnv>().get(
     "*",
     async function staticFile(c, next) {
+      // The build has no source maps (apps/web/vite.config.ts); one copied in by mistake stays private.
+      if (extname(c.req.path) === ".map") return next();
       let missed = false;
       const response = await files(c, async () => {
         missed = true;
       });
       if (missed || !response) return next();
+      labelRoute(c, WEB_ROUTE_LABEL);
       response.headers.set("Content-Security-Policy", WEB_CONTENT_SECURITY_POLICY);
       response.headers.set(
         "Cache-Control",
@@ -69,6 +76,7 @@ export function webRoutes({ distDir, logger }: WebRoutesOptions): Hono<AppEnv> |
       if (!acceptsHtml || path === "/v1" || path.startsWith("/v1/") || extname(path) !== "") return next();
       const html = await readFile(indexFile, "utf8").catch(() => undefined);
       if (html === undefined) return next();
+      labelRoute(c, WEB_ROUTE_LABEL);
       return c.html(html, 200, {
         "Content-Security-Policy": WEB_CONTENT_SECURITY_POLICY,
         "Cache-Control": REVALIDATE,

@@ -23,6 +23,10 @@ describe("database error classification", () => {
     "08006", // connection failure
     "53300", // too many connections
     "25P03", // idle in transaction timeout
+    "55000", // object not in prerequisite state (database with ALLOW_CONNECTIONS false)
+    "55006", // object in use
+    "55P03", // lock not available
+    "3D000", // database does not exist
   ])("treats %s, however deeply wrapped, as the database being unavailable", (code) => {
     expect(isConnectionFailure(withCode(code))).toBe(true);
     expect(isConnectionFailure(wrapped(withCode(code)))).toBe(true);
@@ -43,8 +47,10 @@ describe("database error classification", () => {
 
   it("maps a unique violation to EmailTakenError and leaves other errors alone", () => {
     expect(() => translateDatabaseError(wrapped(withCode("23505")))).toThrow(EmailTakenError);
-    const syntax = wrapped(withCode("42601"));
-    expect(isConnectionFailure(syntax)).toBe(false);
-    expect(() => translateDatabaseError(syntax)).toThrow(syntax);
+    for (const code of ["42601", "3D001", "3F000", "23514"]) {
+      const other = wrapped(withCode(code));
+      expect(isConnectionFailure(other)).toBe(false);
+      expect(() => translateDatabaseError(other)).toThrow(other);
+    }
   });
 });

@@ -4,8 +4,11 @@ const UNIQUE_VIOLATION = "23505";
 /**
  * Everything that means "the database could not answer now" rather than "the request was wrong":
  * postgres.js and Node socket codes, plus SQLSTATE classes 08 (connection
- * exception), 53 (insufficient resources, e.g. too_many_connections) and 57P (operator intervention:
- * admin shutdown, cannot connect now, idle-session timeout).
+ * exception), 53 (insufficient resources, e.g. too_many_connections), 55 (object not in prerequisite
+ * state: a database with `ALLOW_CONNECTIONS false` answers 55000, one in use 55006, a lock not
+ * available 55P03) and 57P (operator intervention: admin shutdown, cannot connect now, idle-session
+ * timeout), and 3D000 (the database does not exist: dropped, or not yet restored). None is the request's
+ * fault, and each can pass, so they are "try again" rather than a bug.
  */
 const CONNECTION_CODES = new Set([
   "ECONNREFUSED",
@@ -27,8 +30,9 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_DESTROYED",
   "57014", // query_canceled (statement_timeout)
   "25P03", // idle_in_transaction_session_timeout
+  "3D000", // invalid_catalog_name: the database does not exist
 ]);
-const CONNECTION_CLASSES = ["08", "53", "57P"];
+const CONNECTION_CLASSES = ["08", "53", "55", "57P"];
 
 /** Drizzle wraps driver errors (`DrizzleQueryError`, whose message holds the SQL); the code is on a cause. */
 function codesOf(error: unknown): string[] {
