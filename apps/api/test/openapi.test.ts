@@ -20,7 +20,7 @@ const STATUSES: Record<string, number[]> = {
   "GET /v1/users/me": [200, 401, 503],
   "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 503],
   "DELETE /v1/users/me": [204, 401, 409, 503],
-  "POST /v1/users/me/password": [204, 400, 401, 413, 415, 422, 503],
+  "POST /v1/users/me/password": [204, 400, 401, 413, 415, 422, 429, 503],
   "POST /v1/users/password-reset": [202, 400, 413, 415, 422, 429, 503],
   "POST /v1/users/password-reset/confirm": [204, 400, 413, 415, 422, 429, 503],
   "POST /v1/users/verify-email": [204, 400, 413, 415, 422, 429, 503],

@@ -8,6 +8,7 @@ import { createTestApp, type TestApp } from "./support/test-app.js";
 
 const PASSWORD = "correct horse battery";
 const LIMITS: RateLimitSettings = {
+  loginPerAccountAndAddress: 3,
   loginPerAccount: 3,
   loginPerAddress: 1000,
   registerPerAddress: 1000,
@@ -43,7 +44,7 @@ describe("rate limiting on PostgreSQL", () => {
     await t.dispose();
   });
 
-  it("refuses the account after LOGIN_LIMIT_PER_ACCOUNT failures, even with the right password, in any letter case", async () => {
+  it("refuses the account after LOGIN_LIMIT_PER_ACCOUNT failures from any addresses, even with the right password, in any letter case", async () => {
     const email = uniqueEmail("victim");
     await t.register(email);
     for (let i = 0; i < 3; i++) {
@@ -185,6 +186,90 @@ describe("rate limiting on PostgreSQL", () => {
       );
     } finally {
       await second.dispose();
+    }
+  });
+});
+
+describe.each(["postgres", "pglite"] as const)("password-guessing budgets on %s", (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind, {
+      rateLimits: { ...LIMITS, loginPerAccountAndAddress: 3, loginPerAccount: 5 },
+      clientAddress: createClientAddressResolver({ trustProxyHops: 1 }),
+    });
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  const login = (email: string, password: string, address: string) =>
+    t.postJson("/v1/users/login", { email, password }, from(address));
+
+  it("an attacker's address spends only its own budget on the account: the owner signs in from another", async () => {
+    const email = uniqueEmail("targeted");
+    await t.register(email);
+    for (let i = 0; i < 3; i++) expect((await login(email, "wrong password", "10.3.0.1")).status).toBe(401);
+    await expectRateLimited(await login(email, PASSWORD, "10.3.0.1"));
+    expect((await login(email, PASSWORD, "10.3.0.2")).status).toBe(200);
+    const metrics = await (await t.request("/metrics")).text();
+    expect(metrics).toMatch(/rate_limit_refusals_total\{limit="login_account_address"[^}]*\} 1/);
+  });
+
+  it("holds the account-wide ceiling across addresses, and a password reset clears every lock", async () => {
+    const email = uniqueEmail("ceiling");
+    await t.register(email);
+    for (let i = 0; i < 3; i++) expect((await login(email, "wrong password", "10.4.0.1")).status).toBe(401);
+    for (let i = 0; i < 2; i++) expect((await login(email, "wrong password", "10.4.0.2")).status).toBe(401);
+    // Five failures from two addresses: a third, fresh address meets the account-wide ceiling.
+    await expectRateLimited(await login(email, PASSWORD, "10.4.0.3"));
+    await expectRateLimited(await login(email, PASSWORD, "10.4.0.1"));
+
+    const issued = await t.deps.recovery.requestPasswordReset(email);
+    if (!issued) throw new Error("no reset token issued");
+    const newPassword = "a brand new passphrase";
+    const reset = await t.postJson(
+      "/v1/users/password-reset/confirm",
+      { token: issued.token, new_password: newPassword },
+      from("10.4.0.9"),
+    );
+    expect(reset.status).toBe(204);
+    // Both the address that had spent its own budget and a fresh one are let in again.
+    expect((await login(email, newPassword, "10.4.0.1")).status).toBe(200);
+    expect((await login(email, newPassword, "10.4.0.3")).status).toBe(200);
+  });
+
+  it("counts wrong current passwords on /me/password against the account: 429 with Retry-After", async () => {
+    const email = uniqueEmail("stolen-token");
+    await t.register(email);
+    const token = await t.login(email);
+    const change = (current: string, address: string) =>
+      t.postJson(
+        "/v1/users/me/password",
+        { current_password: current, new_password: "another good passphrase" },
+        { authorization: `Bearer ${token}`, ...from(address) },
+      );
+    for (let i = 0; i < 3; i++) expect((await change(`guess number ${i}`, "10.5.0.1")).status).toBe(401);
+    await expectRateLimited(await change(PASSWORD, "10.5.0.1"));
+    // The guesses count towards the account-wide ceiling that login shares.
+    for (let i = 0; i < 2; i++) expect((await login(email, "wrong password", "10.5.0.2")).status).toBe(401);
+    await expectRateLimited(await login(email, PASSWORD, "10.5.0.3"));
+  });
+
+  it("lets a correct current password through and clears the count it had", async () => {
+    const email = uniqueEmail("honest-change");
+    await t.register(email);
+    const token = await t.login(email);
+    const change = (current: string, next: string) =>
+      t.postJson(
+        "/v1/users/me/password",
+        { current_password: current, new_password: next },
+        { authorization: `Bearer ${token}`, ...from("10.5.1.1") },
+      );
+    for (let i = 0; i < 2; i++)
+      expect((await change("not my password", "whatever passphrase")).status).toBe(401);
+    expect((await change(PASSWORD, "my next passphrase")).status).toBe(204);
+    for (let i = 0; i < 3; i++) {
+      expect((await login(email, "still wrong password", "10.5.1.1")).status).toBe(401);
     }
   });
 });
