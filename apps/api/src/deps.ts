@@ -34,7 +34,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
       : { dataDir: config.database.dataDir },
   );
   if (database.driver === "pglite") await migrateDatabase(database);
-  const passwords = createPasswordHasher({ cost: config.bcryptCost });
+  const passwords = createPasswordHasher({ cost: config.bcryptCost, ...config.passwordHashing });
   const tokens = createTokenService({ secret: config.jwt.secret, ttlSeconds: config.jwt.ttlSeconds });
   const recovery = createAccountRecoveryService({ db: database.db, passwords });
   const transport = config.mail.smtpUrl

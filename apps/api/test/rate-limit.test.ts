@@ -1,7 +1,9 @@
-import { createDatabase } from "@app/core";
+import { createPasswordHasher } from "@app/auth";
+import { createDatabase, createUserService } from "@app/core";
 import { type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.js";
 import { createClientAddressResolver } from "../src/client-address.js";
 import type { RateLimitSettings } from "../src/config.js";
 import { createTestApp, type TestApp } from "./support/test-app.js";
@@ -272,6 +274,48 @@ describe.each(["postgres", "pglite"] as const)("password-guessing budgets on %s"
       expect((await login(email, "still wrong password", "10.5.1.1")).status).toBe(401);
     }
   });
+});
+
+describe("bcrypt work in flight per process (PASSWORD_HASH_MAX_QUEUE)", () => {
+  it("answers password checks beyond the queue 503 problem+json with Retry-After, at once", async () => {
+    const t = await createTestApp("postgres");
+    try {
+      // Real cost-12 hashes, one bcrypt at a time and one waiting: a burst of logins must overflow.
+      const users = createUserService({
+        db: t.database.db,
+        passwords: createPasswordHasher({ cost: 12, concurrency: 1, maxQueue: 1 }),
+      });
+      const app = createApp({ ...t.deps, users });
+      const email = uniqueEmail("busy");
+      await users.register({ email, password: PASSWORD });
+      const started = performance.now();
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          const response = await app.request("/v1/users/login", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ email, password: i === 0 ? PASSWORD : `guess ${i} wrong` }),
+          });
+          return { response, at: performance.now() - started };
+        }),
+      );
+      const busy = answers.filter((a) => a.response.status === 503);
+      const checked = answers.filter((a) => a.response.status !== 503);
+      expect(busy.length).toBeGreaterThanOrEqual(1);
+      expect(checked.length).toBeGreaterThanOrEqual(1);
+      expect(answers.map((a) => a.response.status).every((s) => [200, 401, 503].includes(s))).toBe(true);
+      for (const { response } of busy) {
+        expect(response.headers.get("content-type")).toBe("application/problem+json");
+        expect(response.headers.get("retry-after")).toBe("1");
+        expect(await response.json()).toMatchObject({ status: 503, type: "/problems/server-busy" });
+      }
+      // Told no before the bcrypt work that was let in had finished.
+      const slowestChecked = Math.max(...checked.map((a) => a.at));
+      for (const { at } of busy) expect(at).toBeLessThan(slowestChecked);
+    } finally {
+      await t.dispose();
+    }
+  }, 60_000);
 });
 
 describe("rate limiting on the embedded database", () => {

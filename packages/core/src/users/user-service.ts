@@ -124,7 +124,11 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
   // Hashed lazily with the configured hasher, so an unknown email costs exactly what a known one does.
   let dummyHash: Promise<string> | undefined;
   const getDummyHash = () => {
-    dummyHash ??= passwords.hash(randomBytes(18).toString("base64"));
+    // A failed attempt (a hasher at capacity) must not be cached for the life of the process.
+    dummyHash ??= passwords.hash(randomBytes(18).toString("base64")).catch((error: unknown) => {
+      dummyHash = undefined;
+      throw error;
+    });
     return dummyHash;
   };
 
