@@ -4,7 +4,7 @@ import { type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
-import { createClientAddressResolver } from "../src/client-address.js";
+import { addressBucket, createClientAddressResolver } from "../src/client-address.js";
 import type { RateLimitSettings } from "../src/config.js";
 import { createTestApp, type TestApp } from "./support/test-app.js";
 
@@ -357,7 +357,41 @@ describe("the client address", () => {
     expect(await addressOf(app)).toBe("192.0.2.10");
     expect(await addressOf(app, "not-an-ip")).toBe("192.0.2.10");
     expect(await addressOf(app, "::ffff:198.51.100.4")).toBe("198.51.100.4");
-    expect(await addressOf(app, "2001:DB8::1")).toBe("2001:db8::1");
+    expect(await addressOf(app, "2001:DB8::1")).toBe("2001:db8:0:0::/64");
+  });
+
+  it("buckets IPv6 by its /64 and IPv4-mapped IPv6 as IPv4", () => {
+    expect(addressBucket("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("2001:db8:1:2:ffff:ffff:ffff:ffff")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("2001:db8:1:3::1")).toBe("2001:db8:1:3::/64");
+    expect(addressBucket("2001:0DB8:0001:0002::")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("::1")).toBe("0:0:0:0::/64");
+    expect(addressBucket("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(addressBucket("::ffff:198.51.100.4")).toBe("198.51.100.4");
+    expect(addressBucket("::ffff:c633:6404")).toBe("198.51.100.4");
+    expect(addressBucket("64:ff9b::198.51.100.4")).toBe("64:ff9b:0:0::/64");
+    expect(addressBucket("203.0.113.7")).toBe("203.0.113.7");
+    for (const bad of [undefined, "", "unknown", "2001:db8::g", "1.2.3.256", "::ffff:1.2.3"]) {
+      expect(addressBucket(bad)).toBeUndefined();
+    }
+  });
+
+  it("over HTTP, every address of one IPv6 /64 spends one per-address budget", async () => {
+    const t = await createTestApp("pglite", {
+      rateLimits: { ...LIMITS, loginPerAddress: 2 },
+      clientAddress: createClientAddressResolver({ trustProxyHops: 1 }),
+    });
+    try {
+      const attempt = (address: string) =>
+        t.postJson("/v1/users/login", { email: uniqueEmail("v6"), password: PASSWORD }, from(address));
+      expect((await attempt("2001:db8:7:7::1")).status).toBe(401);
+      expect((await attempt("2001:db8:7:7:abcd::2")).status).toBe(401);
+      await expectRateLimited(await attempt("2001:db8:7:7:ffff:ffff:ffff:ffff"));
+      // The neighbouring /64 is another subscriber.
+      expect((await attempt("2001:db8:7:8::1")).status).toBe(401);
+    } finally {
+      await t.dispose();
+    }
   });
 
   it("with two trusted hops is the second entry from the right", async () => {
