@@ -17,7 +17,10 @@ export interface ClientAddressOptions {
    * socket's peer and ignore the header, which any client can forge.
    */
   trustProxyHops: number;
-  /** The socket's peer address; the default reads it from @hono/node-server's bindings. */
+  /**
+   * The socket's peer address; the default reads it from @hono/node-server's bindings, which exist
+   * only under Node (the Bun entry passes its own).
+   */
   socketAddress?: ((c: Context) => string | undefined) | undefined;
 }
 
@@ -28,10 +31,11 @@ export interface ClientAddressOptions {
  */
 export function createClientAddressResolver({
   trustProxyHops,
-  socketAddress = socketAddressOf,
+  socketAddress,
 }: ClientAddressOptions): ClientAddressResolver {
+  const peerOf = socketAddress ?? nodeSocketAddress;
   return function clientAddress(c) {
-    const peer = addressBucket(socketAddress(c)) ?? UNKNOWN_ADDRESS;
+    const peer = addressBucket(peerOf(c)) ?? UNKNOWN_ADDRESS;
     if (trustProxyHops <= 0) return peer;
     const forwarded = c.req.header("x-forwarded-for");
     if (!forwarded) return peer;
@@ -44,7 +48,7 @@ export function createClientAddressResolver({
   };
 }
 
-function socketAddressOf(c: Context): string | undefined {
+function nodeSocketAddress(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address;
   } catch {

@@ -103,7 +103,8 @@ export interface UserService {
   /** @throws UserNotFoundError, LastSuperuserError */
   adminDeleteUser(userId: string): Promise<void>;
   /**
-   * Creates an active superuser with this email unless a user with it already exists, in which case that
+   * Creates an active superuser with a verified email (the operator vouches for it) unless a user with
+   * this email already exists, in which case that
    * user is left exactly as it is (never promoted, its password never reset). Safe to call from several
    * processes at once: the unique email index lets one insert win, and the others report `created: false`.
    */
@@ -211,6 +212,9 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
           hashedPassword,
           fullName: fullName ?? null,
           isSuperuser: true,
+          // The operator who configured it vouches for the address; nobody could verify it otherwise
+          // while REQUIRE_VERIFIED_EMAIL keeps every unverified account from signing in.
+          emailVerified: true,
         });
         return { user, created: true };
       } catch (error) {
