@@ -3,7 +3,7 @@
  * CORS → access log → request timeout (reads only) → body limit → routes (rate limits sit on the routes they guard), then the two places where everything that goes wrong becomes a problem+json
  * response (`notFound` and `onError`). No I/O happens here; `server.ts` builds the deps.
  */
-import { PasswordTooLongError } from "@app/auth";
+import { PasswordHasherBusyError, PasswordTooLongError } from "@app/auth";
 import { DomainError, isConnectionFailure, RateLimitedError } from "@app/core";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -91,6 +91,12 @@ function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof PasswordTooLongError) {
     return problemResponse(c, "VALIDATION_FAILED", "The request body is invalid: see errors.", {
       errors: [{ path: "password", message: error.message }],
+    });
+  }
+  if (error instanceof PasswordHasherBusyError) {
+    c.var.logger?.warn("password hashing at capacity");
+    return problemResponse(c, "SERVER_BUSY", "The service is busy; try again shortly.", {
+      headers: { "Retry-After": String(error.retryAfterSeconds) },
     });
   }
   if (error instanceof HTTPException) return httpExceptionProblem(error, c);

@@ -54,6 +54,7 @@ const schema = z
     REFRESH_TOKEN_TTL_SECONDS: integer(300, 365 * 24 * 3600).default(30 * 24 * 3600),
     REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
     BCRYPT_COST: integer(4, 16).default(12),
+    PASSWORD_HASH_MAX_QUEUE: integer(0, 10_000).default(16),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // issue 7 (cluster mode): worker processes of the Node entry; only used with a PostgreSQL DATABASE_URL.
     WEB_CONCURRENCY: optionalString.pipe(z.coerce.number<string>().int().min(1).max(256).optional()),
@@ -69,7 +70,9 @@ const schema = z
     REQUEST_TIMEOUT_MS: integer(100, 600_000).default(10_000),
     READY_TIMEOUT_MS: integer(50, 60_000).default(2000),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
-    LOGIN_LIMIT_PER_ACCOUNT: integer(1, 1_000_000_000).default(10),
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS: integer(1, 1_000_000_000).default(10),
+    // NIST SP 800-63B: at most 100 consecutive failed attempts on one account.
+    LOGIN_LIMIT_PER_ACCOUNT: integer(1, 100).default(100),
     LOGIN_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(100),
     REGISTER_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(30),
     REFRESH_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(300),
@@ -176,6 +179,8 @@ export interface Config {
   /** Refresh tokens: lifetime, and how long a duplicate refresh gets the same pair (see the README's Sessions). */
   sessions: SessionSettings;
   bcryptCost: number;
+  /** bcrypt work per process: how many run at once (the cores) and how many may wait beyond them. */
+  passwordHashing: { concurrency: number; maxQueue: number };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Node cluster workers (`WEB_CONCURRENCY`, default the available cores); `explicit` when the variable was set. */
   webConcurrency: { workers: number; explicit: boolean };
@@ -210,6 +215,9 @@ export interface SessionSettings {
 
 /** Attempt budgets per fixed window; see the README's rate-limiting section. */
 export interface RateLimitSettings {
+  /** Failed logins (and wrong current passwords) per account from one client address. */
+  loginPerAccountAndAddress: number;
+  /** The account-wide ceiling on those failures, whatever the address. */
   loginPerAccount: number;
   loginPerAddress: number;
   registerPerAddress: number;
@@ -268,6 +276,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       reuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
     },
     bcryptCost: e.BCRYPT_COST,
+    passwordHashing: { concurrency: availableParallelism(), maxQueue: e.PASSWORD_HASH_MAX_QUEUE },
     logLevel: e.LOG_LEVEL,
     webConcurrency: {
       workers: e.WEB_CONCURRENCY ?? availableParallelism(),
@@ -283,6 +292,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     },
     rateLimits: {
+      loginPerAccountAndAddress: e.LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS,
       loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
       loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
       registerPerAddress: e.REGISTER_LIMIT_PER_ADDRESS,

@@ -10,7 +10,7 @@ import {
   tokensValidFrom,
 } from "@app/core";
 import type { AppDeps } from "./app-env.js";
-import { createClientAddressResolver } from "./client-address.js";
+import { type ClientAddressOptions, createClientAddressResolver } from "./client-address.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createAccountMail } from "./mail/account-mail.js";
@@ -18,11 +18,16 @@ import { createMailQueue, createSmtpTransport } from "./mail/mail-queue.js";
 import { createMetrics } from "./metrics.js";
 
 /**
- * Opens the database and builds the services once per process. The embedded database migrates itself
+ * Opens the database and builds the services once per process. `runtime.socketAddress` reads a
+ * request's peer address where @hono/node-server's bindings are not (the Bun entry). The embedded database migrates itself
  * (there is no separate operator to run `pnpm db:migrate` on a laptop); PostgreSQL is migrated by
  * `pnpm db:migrate` or the compose `migrate` service before the API starts.
  */
-export async function createDeps(config: Config, logger: Logger): Promise<AppDeps> {
+export async function createDeps(
+  config: Config,
+  logger: Logger,
+  runtime: { socketAddress?: ClientAddressOptions["socketAddress"] } = {},
+): Promise<AppDeps> {
   const database = await createDatabase(
     config.database.url
       ? {
@@ -34,7 +39,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
       : { dataDir: config.database.dataDir },
   );
   if (database.driver === "pglite") await migrateDatabase(database);
-  const passwords = createPasswordHasher({ cost: config.bcryptCost });
+  const passwords = createPasswordHasher({ cost: config.bcryptCost, ...config.passwordHashing });
   const tokens = createTokenService({
     secret: config.jwt.secret,
     ttlSeconds: config.jwt.ttlSeconds,
@@ -64,7 +69,10 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
         logger.warn({ err: { type: (error as Error).name } }, "rate-limit clean-up failed"),
     }),
     rateLimits: config.rateLimits,
-    clientAddress: createClientAddressResolver({ trustProxyHops: config.http.trustProxyHops }),
+    clientAddress: createClientAddressResolver({
+      trustProxyHops: config.http.trustProxyHops,
+      socketAddress: runtime.socketAddress,
+    }),
     metrics: createMetrics({ database, processMetrics: true }),
     http: config.http,
     // --- end hardening ---

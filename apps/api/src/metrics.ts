@@ -13,6 +13,7 @@ export type LoginOutcome = "success" | "invalid_credentials" | "invalid_request"
 export type RateLimitName =
   | "login_address"
   | "login_account"
+  | "login_account_address"
   | "register_address"
   | "refresh_address"
   | "recovery_address"

@@ -31,6 +31,7 @@ const TABLE = {
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   DATABASE_UNAVAILABLE: { status: 503, title: "Service temporarily unavailable" },
   REQUEST_TIMEOUT: { status: 503, title: "Service temporarily unavailable" },
+  SERVER_BUSY: { status: 503, title: "Service temporarily unavailable" },
   INTERNAL: { status: 500, title: "Internal server error" },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
 

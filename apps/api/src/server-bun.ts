@@ -1,23 +1,25 @@
 /**
- * The Bun entry (`bun dist/server-bun.js`): the same config, logger, deps and app as the Node entry,
+ * The Bun entry (`bun dist/server-bun.js`): the same config, logger, deps, first superuser and app as the Node entry,
  * served by `Bun.serve` instead of @hono/node-server. One process per container: scale Bun with replicas
  * (node:cluster's shared-port workers are a Node feature, so WEB_CONCURRENCY does not apply here).
  * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, close the database, exit 0.
  */
+import type { Context } from "hono";
 import { createApp } from "./app.js";
 import { ConfigError, loadConfigFromEnvironment } from "./config.js";
-import { createDeps } from "./deps.js";
+import { createDeps, ensureFirstSuperuser } from "./deps.js";
 import { createLogger } from "./logger.js";
 
 /** The slice of Bun's global we use, typed here so the workspace does not need bun-types. */
 interface BunServer {
   readonly port: number;
   stop(closeActiveConnections?: boolean): Promise<void>;
+  requestIP(request: Request): { address: string } | null;
 }
 declare const Bun: {
   readonly version: string;
   serve(options: {
-    fetch: (request: Request) => Response | Promise<Response>;
+    fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
     port: number;
     hostname: string;
   }): BunServer;
@@ -40,9 +42,15 @@ async function main(): Promise<void> {
       "WEB_CONCURRENCY is ignored under Bun: one process per container, scale with replicas",
     );
   }
-  const deps = await createDeps(config, logger);
+  const deps = await createDeps(config, logger, { socketAddress: bunSocketAddress });
+  await ensureFirstSuperuser(deps, config);
   const app = createApp(deps);
-  const server = Bun.serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  // The server goes in as the request's env (c.env), where bunSocketAddress finds it.
+  const server = Bun.serve({
+    fetch: (request, bunServer) => app.fetch(request, bunServer),
+    port: config.port,
+    hostname: config.host,
+  });
   logger.info(
     {
       port: server.port,
@@ -75,6 +83,11 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+/** Bun's own peer address for the request; @hono/node-server's getConnInfo throws under Bun. */
+function bunSocketAddress(c: Context): string | undefined {
+  return (c.env as BunServer | undefined)?.requestIP(c.req.raw)?.address;
 }
 
 main().catch((error: unknown) => {

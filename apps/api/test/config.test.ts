@@ -93,7 +93,8 @@ describe("loadConfig: hardening settings (issue 4)", () => {
   it("defaults: the documented budgets, timeouts, no proxy trust, no CORS, no Loki", () => {
     const config = loadConfig({});
     expect(config.rateLimits).toEqual({
-      loginPerAccount: 10,
+      loginPerAccountAndAddress: 10,
+      loginPerAccount: 100,
       loginPerAddress: 100,
       registerPerAddress: 30,
       refreshPerAddress: 300,
@@ -114,6 +115,7 @@ describe("loadConfig: hardening settings (issue 4)", () => {
 
   it("reads every variable", () => {
     const config = loadConfig({
+      LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS: "4",
       LOGIN_LIMIT_PER_ACCOUNT: "5",
       LOGIN_LIMIT_PER_ADDRESS: "50",
       REGISTER_LIMIT_PER_ADDRESS: "7",
@@ -132,6 +134,7 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       LOKI_BATCH_INTERVAL_SECONDS: "1",
     });
     expect(config.rateLimits).toEqual({
+      loginPerAccountAndAddress: 4,
       loginPerAccount: 5,
       loginPerAddress: 50,
       registerPerAddress: 7,
@@ -156,7 +159,8 @@ describe("loadConfig: hardening settings (issue 4)", () => {
   it("refuses nonsense, naming each variable", () => {
     try {
       loadConfig({
-        LOGIN_LIMIT_PER_ACCOUNT: "0",
+        LOGIN_LIMIT_PER_ACCOUNT: "101",
+        LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS: "0",
         TRUST_PROXY: "maybe",
         CORS_ORIGINS: "*",
         LOKI_URL: "ftp://loki",
@@ -167,7 +171,8 @@ describe("loadConfig: hardening settings (issue 4)", () => {
       expect(error).toBeInstanceOf(ConfigError);
       const message = (error as ConfigError).message;
       for (const key of [
-        "LOGIN_LIMIT_PER_ACCOUNT",
+        "LOGIN_LIMIT_PER_ACCOUNT:",
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS",
         "TRUST_PROXY",
         "CORS_ORIGINS",
         "LOKI_URL",

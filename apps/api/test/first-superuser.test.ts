@@ -79,7 +79,7 @@ describe("first superuser on one PostgreSQL database", () => {
       expect(logs.lines.join("\n")).not.toContain(PASSWORD);
 
       const root = await getUserByEmail(t.database.db, email);
-      expect(root).toMatchObject({ isSuperuser: true, isActive: true });
+      expect(root).toMatchObject({ isSuperuser: true, isActive: true, emailVerifiedAt: expect.any(Date) });
       const changed = loadConfig({
         ...{ DATABASE_URL: t.url ?? "" },
         FIRST_SUPERUSER_EMAIL: email,
@@ -172,9 +172,9 @@ describe("the built server and CLI on PostgreSQL", () => {
     expect((await runCli(["--bogus"], env)).code).toBe(2);
 
     const rows = (await listUsers(t.database.db, { limit: 100, offset: 0 })).items;
-    expect(rows.map((r) => [r.email, r.isSuperuser]).sort()).toEqual([
-      ["cli.root@example.com", true],
-      ["stdin.root@example.com", true],
+    expect(rows.map((r) => [r.email, r.isSuperuser, r.emailVerifiedAt !== null]).sort()).toEqual([
+      ["cli.root@example.com", true, true],
+      ["stdin.root@example.com", true, true],
     ]);
   });
 

@@ -13,14 +13,14 @@ const STATUSES: Record<string, number[]> = {
   "GET /ready": [200, 503],
   "GET /metrics": [200],
   "POST /v1/users": [201, 400, 409, 413, 415, 422, 429, 503],
-  "POST /v1/users/login": [200, 400, 401, 403, 413, 415, 422, 429, 503],
+  "POST /v1/users/login": [200, 400, 401, 413, 415, 422, 429, 503],
   "POST /v1/users/token/refresh": [200, 400, 401, 413, 415, 422, 429, 503],
   "POST /v1/users/logout": [204, 400, 413, 415, 422, 503],
   "POST /v1/users/logout-all": [204, 401, 503],
   "GET /v1/users/me": [200, 401, 503],
   "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 503],
   "DELETE /v1/users/me": [204, 401, 409, 503],
-  "POST /v1/users/me/password": [204, 400, 401, 413, 415, 422, 503],
+  "POST /v1/users/me/password": [204, 400, 401, 413, 415, 422, 429, 503],
   "POST /v1/users/password-reset": [202, 400, 413, 415, 422, 429, 503],
   "POST /v1/users/password-reset/confirm": [204, 400, 413, 415, 422, 429, 503],
   "POST /v1/users/verify-email": [204, 400, 413, 415, 422, 429, 503],
@@ -116,6 +116,18 @@ describe("GET /openapi.json", () => {
           ]);
         if (Number(status) === 204) expect(response.content, `${key} 204`).toBeUndefined();
       }
+    }
+  });
+
+  it("lists 403 for login only when REQUIRE_VERIFIED_EMAIL is on", async () => {
+    const strict = await createTestApp("pglite", { requireVerifiedEmail: true });
+    try {
+      const strictDoc = (await (await strict.request("/openapi.json")).json()) as Document;
+      const login = strictDoc.paths["/v1/users/login"]?.post;
+      expect(Object.keys(login?.responses ?? {})).toContain("403");
+      expect(Object.keys(login?.responses["403"]?.content ?? {})).toEqual(["application/problem+json"]);
+    } finally {
+      await strict.dispose();
     }
   });
 

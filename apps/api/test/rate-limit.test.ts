@@ -1,13 +1,16 @@
-import { createDatabase } from "@app/core";
+import { createPasswordHasher } from "@app/auth";
+import { createDatabase, createUserService } from "@app/core";
 import { type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClientAddressResolver } from "../src/client-address.js";
+import { createApp } from "../src/app.js";
+import { addressBucket, createClientAddressResolver } from "../src/client-address.js";
 import type { RateLimitSettings } from "../src/config.js";
 import { createTestApp, type TestApp } from "./support/test-app.js";
 
 const PASSWORD = "correct horse battery";
 const LIMITS: RateLimitSettings = {
+  loginPerAccountAndAddress: 3,
   loginPerAccount: 3,
   loginPerAddress: 1000,
   registerPerAddress: 1000,
@@ -43,7 +46,7 @@ describe("rate limiting on PostgreSQL", () => {
     await t.dispose();
   });
 
-  it("refuses the account after LOGIN_LIMIT_PER_ACCOUNT failures, even with the right password, in any letter case", async () => {
+  it("refuses the account after LOGIN_LIMIT_PER_ACCOUNT failures from any addresses, even with the right password, in any letter case", async () => {
     const email = uniqueEmail("victim");
     await t.register(email);
     for (let i = 0; i < 3; i++) {
@@ -189,6 +192,132 @@ describe("rate limiting on PostgreSQL", () => {
   });
 });
 
+describe.each(["postgres", "pglite"] as const)("password-guessing budgets on %s", (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind, {
+      rateLimits: { ...LIMITS, loginPerAccountAndAddress: 3, loginPerAccount: 5 },
+      clientAddress: createClientAddressResolver({ trustProxyHops: 1 }),
+    });
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  const login = (email: string, password: string, address: string) =>
+    t.postJson("/v1/users/login", { email, password }, from(address));
+
+  it("an attacker's address spends only its own budget on the account: the owner signs in from another", async () => {
+    const email = uniqueEmail("targeted");
+    await t.register(email);
+    for (let i = 0; i < 3; i++) expect((await login(email, "wrong password", "10.3.0.1")).status).toBe(401);
+    await expectRateLimited(await login(email, PASSWORD, "10.3.0.1"));
+    expect((await login(email, PASSWORD, "10.3.0.2")).status).toBe(200);
+    const metrics = await (await t.request("/metrics")).text();
+    expect(metrics).toMatch(/rate_limit_refusals_total\{limit="login_account_address"[^}]*\} 1/);
+  });
+
+  it("holds the account-wide ceiling across addresses, and a password reset clears every lock", async () => {
+    const email = uniqueEmail("ceiling");
+    await t.register(email);
+    for (let i = 0; i < 3; i++) expect((await login(email, "wrong password", "10.4.0.1")).status).toBe(401);
+    for (let i = 0; i < 2; i++) expect((await login(email, "wrong password", "10.4.0.2")).status).toBe(401);
+    // Five failures from two addresses: a third, fresh address meets the account-wide ceiling.
+    await expectRateLimited(await login(email, PASSWORD, "10.4.0.3"));
+    await expectRateLimited(await login(email, PASSWORD, "10.4.0.1"));
+
+    const issued = await t.deps.recovery.requestPasswordReset(email);
+    if (!issued) throw new Error("no reset token issued");
+    const newPassword = "a brand new passphrase";
+    const reset = await t.postJson(
+      "/v1/users/password-reset/confirm",
+      { token: issued.token, new_password: newPassword },
+      from("10.4.0.9"),
+    );
+    expect(reset.status).toBe(204);
+    // Both the address that had spent its own budget and a fresh one are let in again.
+    expect((await login(email, newPassword, "10.4.0.1")).status).toBe(200);
+    expect((await login(email, newPassword, "10.4.0.3")).status).toBe(200);
+  });
+
+  it("counts wrong current passwords on /me/password against the account: 429 with Retry-After", async () => {
+    const email = uniqueEmail("stolen-token");
+    await t.register(email);
+    const token = await t.login(email);
+    const change = (current: string, address: string) =>
+      t.postJson(
+        "/v1/users/me/password",
+        { current_password: current, new_password: "another good passphrase" },
+        { authorization: `Bearer ${token}`, ...from(address) },
+      );
+    for (let i = 0; i < 3; i++) expect((await change(`guess number ${i}`, "10.5.0.1")).status).toBe(401);
+    await expectRateLimited(await change(PASSWORD, "10.5.0.1"));
+    // The guesses count towards the account-wide ceiling that login shares.
+    for (let i = 0; i < 2; i++) expect((await login(email, "wrong password", "10.5.0.2")).status).toBe(401);
+    await expectRateLimited(await login(email, PASSWORD, "10.5.0.3"));
+  });
+
+  it("lets a correct current password through and clears the count it had", async () => {
+    const email = uniqueEmail("honest-change");
+    await t.register(email);
+    const token = await t.login(email);
+    const change = (current: string, next: string) =>
+      t.postJson(
+        "/v1/users/me/password",
+        { current_password: current, new_password: next },
+        { authorization: `Bearer ${token}`, ...from("10.5.1.1") },
+      );
+    for (let i = 0; i < 2; i++)
+      expect((await change("not my password", "whatever passphrase")).status).toBe(401);
+    expect((await change(PASSWORD, "my next passphrase")).status).toBe(204);
+    for (let i = 0; i < 3; i++) {
+      expect((await login(email, "still wrong password", "10.5.1.1")).status).toBe(401);
+    }
+  });
+});
+
+describe("bcrypt work in flight per process (PASSWORD_HASH_MAX_QUEUE)", () => {
+  it("answers password checks beyond the queue 503 problem+json with Retry-After, at once", async () => {
+    const t = await createTestApp("postgres");
+    try {
+      // Real cost-12 hashes, one bcrypt at a time and one waiting: a burst of logins must overflow.
+      const users = createUserService({
+        db: t.database.db,
+        passwords: createPasswordHasher({ cost: 12, concurrency: 1, maxQueue: 1 }),
+      });
+      const app = createApp({ ...t.deps, users });
+      const email = uniqueEmail("busy");
+      await users.register({ email, password: PASSWORD });
+      const started = performance.now();
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          const response = await app.request("/v1/users/login", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ email, password: i === 0 ? PASSWORD : `guess ${i} wrong` }),
+          });
+          return { response, at: performance.now() - started };
+        }),
+      );
+      const busy = answers.filter((a) => a.response.status === 503);
+      const checked = answers.filter((a) => a.response.status !== 503);
+      expect(busy.length).toBeGreaterThanOrEqual(1);
+      expect(checked.length).toBeGreaterThanOrEqual(1);
+      expect(answers.map((a) => a.response.status).every((s) => [200, 401, 503].includes(s))).toBe(true);
+      for (const { response } of busy) {
+        expect(response.headers.get("content-type")).toBe("application/problem+json");
+        expect(response.headers.get("retry-after")).toBe("1");
+        expect(await response.json()).toMatchObject({ status: 503, type: "/problems/server-busy" });
+      }
+      // Told no before the bcrypt work that was let in had finished.
+      const slowestChecked = Math.max(...checked.map((a) => a.at));
+      for (const { at } of busy) expect(at).toBeLessThan(slowestChecked);
+    } finally {
+      await t.dispose();
+    }
+  }, 60_000);
+});
+
 describe("rate limiting on the embedded database", () => {
   it("works the same way on PGlite", async () => {
     const t = await createTestApp("pglite", { rateLimits: { ...LIMITS, registerPerAddress: 1 } });
@@ -228,7 +357,41 @@ describe("the client address", () => {
     expect(await addressOf(app)).toBe("192.0.2.10");
     expect(await addressOf(app, "not-an-ip")).toBe("192.0.2.10");
     expect(await addressOf(app, "::ffff:198.51.100.4")).toBe("198.51.100.4");
-    expect(await addressOf(app, "2001:DB8::1")).toBe("2001:db8::1");
+    expect(await addressOf(app, "2001:DB8::1")).toBe("2001:db8:0:0::/64");
+  });
+
+  it("buckets IPv6 by its /64 and IPv4-mapped IPv6 as IPv4", () => {
+    expect(addressBucket("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("2001:db8:1:2:ffff:ffff:ffff:ffff")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("2001:db8:1:3::1")).toBe("2001:db8:1:3::/64");
+    expect(addressBucket("2001:0DB8:0001:0002::")).toBe("2001:db8:1:2::/64");
+    expect(addressBucket("::1")).toBe("0:0:0:0::/64");
+    expect(addressBucket("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(addressBucket("::ffff:198.51.100.4")).toBe("198.51.100.4");
+    expect(addressBucket("::ffff:c633:6404")).toBe("198.51.100.4");
+    expect(addressBucket("64:ff9b::198.51.100.4")).toBe("64:ff9b:0:0::/64");
+    expect(addressBucket("203.0.113.7")).toBe("203.0.113.7");
+    for (const bad of [undefined, "", "unknown", "2001:db8::g", "1.2.3.256", "::ffff:1.2.3"]) {
+      expect(addressBucket(bad)).toBeUndefined();
+    }
+  });
+
+  it("over HTTP, every address of one IPv6 /64 spends one per-address budget", async () => {
+    const t = await createTestApp("pglite", {
+      rateLimits: { ...LIMITS, loginPerAddress: 2 },
+      clientAddress: createClientAddressResolver({ trustProxyHops: 1 }),
+    });
+    try {
+      const attempt = (address: string) =>
+        t.postJson("/v1/users/login", { email: uniqueEmail("v6"), password: PASSWORD }, from(address));
+      expect((await attempt("2001:db8:7:7::1")).status).toBe(401);
+      expect((await attempt("2001:db8:7:7:abcd::2")).status).toBe(401);
+      await expectRateLimited(await attempt("2001:db8:7:7:ffff:ffff:ffff:ffff"));
+      // The neighbouring /64 is another subscriber.
+      expect((await attempt("2001:db8:7:8::1")).status).toBe(401);
+    } finally {
+      await t.dispose();
+    }
   });
 
   it("with two trusted hops is the second entry from the right", async () => {

@@ -41,3 +41,15 @@ export class KeySetUnavailableError extends Error {
     super("the issuer's key set could not be fetched", options);
   }
 }
+
+/**
+ * More password hashing is in flight in this process than its queue allows. Answered at once (503 with
+ * `Retry-After`) rather than by a wait that grows for every user of the process.
+ */
+export class PasswordHasherBusyError extends Error {
+  override readonly name = "PasswordHasherBusyError";
+  readonly code = "PASSWORD_HASHER_BUSY";
+  constructor(readonly retryAfterSeconds: number) {
+    super("password hashing is at capacity; try again shortly");
+  }
+}

@@ -1,12 +1,18 @@
 export type { AccessTokenClaims } from "./access-token-claims.js";
 export type { InvalidTokenReason } from "./errors.js";
-export { InvalidTokenError, KeySetUnavailableError, PasswordTooLongError } from "./errors.js";
-export type { PasswordHasherImpl, PasswordHashingOptions } from "./password.js";
+export {
+  InvalidTokenError,
+  KeySetUnavailableError,
+  PasswordHasherBusyError,
+  PasswordTooLongError,
+} from "./errors.js";
+export type { PasswordHasherImpl, PasswordHasherOptions, PasswordHashingOptions } from "./password.js";
 export {
   createPasswordHasher,
   DEFAULT_BCRYPT_COST,
   hashPassword,
   MAX_PASSWORD_BYTES,
+  PASSWORD_HASHER_RETRY_AFTER_SECONDS,
   passwordByteLength,
   verifyPassword,
 } from "./password.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PasswordTooLongError } from "./errors.js";
+import { PasswordHasherBusyError, PasswordTooLongError } from "./errors.js";
 import { createPasswordHasher, hashPassword, verifyPassword } from "./password.js";
 
 // Cost 4 keeps the suite fast; the cost itself is bcrypt's business and is read back from the hash.
@@ -57,5 +57,40 @@ describe("hashPassword / verifyPassword", () => {
     const hashed = await hasher.hash("configured-cost");
     expect(hashed).toMatch(/^\$2b\$04\$/);
     expect(await hasher.verify("configured-cost", hashed)).toBe(true);
+  });
+});
+
+describe("createPasswordHasher's bounded queue", () => {
+  it("runs `concurrency` at once, queues `maxQueue` more and refuses the rest at once", async () => {
+    const hasher = createPasswordHasher({ cost: 10, concurrency: 1, maxQueue: 2 });
+    const hashed = await hashPassword("queued password", fast);
+    const started = performance.now();
+    const outcomes = Array.from({ length: 6 }, () =>
+      hasher.verify("queued password", hashed).then(
+        (ok) => ({ ok, at: performance.now() - started }),
+        (error: unknown) => ({ error, at: performance.now() - started }),
+      ),
+    );
+    const results = await Promise.all(outcomes);
+    expect(results.slice(0, 3).map((r) => ("ok" in r ? r.ok : r.error))).toEqual([true, true, true]);
+    const refused = results.slice(3);
+    for (const r of refused) {
+      expect("error" in r && r.error).toBeInstanceOf(PasswordHasherBusyError);
+      expect((r as { error: PasswordHasherBusyError }).error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    }
+    // Refused before the first bcrypt (tens of ms at cost 10) had finished: no waiting to be told no.
+    const firstDone = Math.min(...results.slice(0, 3).map((r) => r.at));
+    for (const r of refused) expect(r.at).toBeLessThan(firstDone);
+  });
+
+  it("frees its slots: after a refused burst, hashing and verifying work again", async () => {
+    const hasher = createPasswordHasher({ cost: 4, concurrency: 1, maxQueue: 0 });
+    const burst = await Promise.allSettled([hasher.hash("one password"), hasher.hash("two password")]);
+    expect(burst.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+    const hashed = await hasher.hash("three password");
+    expect(await hasher.verify("three password", hashed)).toBe(true);
+    // A failing job (too long to hash) frees its slot as well.
+    await expect(hasher.hash("x".repeat(73))).rejects.toBeInstanceOf(PasswordTooLongError);
+    expect(await hasher.verify("three password", hashed)).toBe(true);
   });
 });

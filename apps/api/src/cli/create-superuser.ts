@@ -1,6 +1,6 @@
 /**
  * `pnpm users:create-superuser [--email E] [--password P | --password-stdin]`: creates a superuser
- * with the same rule as FIRST_SUPERUSER_* at start-up (created when no user has the email; an existing
+ * whose email counts as verified (the operator vouches for it), with the same rule as FIRST_SUPERUSER_* at start-up (created when no user has the email; an existing
  * user is left unchanged). Missing values are asked for when stdin is a terminal, the password without
  * echo. Uses the same environment as the server (DATABASE_URL or DATA_DIR, BCRYPT_COST).
  * Exit codes: 0 created or already a superuser, 1 the email belongs to a non-superuser or it failed,
@@ -16,7 +16,8 @@ import { createNewPasswordSchema, emailSchema } from "../routes/v1/users/users.w
 
 const USAGE = `usage: users:create-superuser [--email EMAIL] [--password PASSWORD | --password-stdin]
 
-Creates an active superuser unless a user with EMAIL already exists (then nothing changes).
+Creates an active superuser, its email marked verified, unless a user with EMAIL already exists
+(then nothing changes).
 Without flags it asks for them on a terminal. --password-stdin reads the password from standard input
 (first line), which keeps it out of the shell history and the process list.`;
 

@@ -36,6 +36,7 @@ export function captureLogs() {
  * request shares one "unknown" address); rate-limit tests pass their own `rateLimits`.
  */
 export const GENEROUS_RATE_LIMITS: RateLimitSettings = {
+  loginPerAccountAndAddress: 1_000_000,
   loginPerAccount: 1_000_000,
   loginPerAddress: 1_000_000,
   registerPerAddress: 1_000_000,

@@ -42,6 +42,17 @@ describe.each(testDatabaseKinds)("rate limiter on %s", (kind) => {
     expect((await limiter.hit(a, 1, 60)).allowed).toBe(true);
   });
 
+  it("forgets every key under a prefix, and only those, on resetPrefix (wildcards are literal)", async () => {
+    const limiter = createRateLimiter({ db: t.database.db, cleanupEvery: 0 });
+    const prefix = `${key("family")}:a_b%:`;
+    const members = [`${prefix}10.0.0.1`, `${prefix}2001:db8::/64`];
+    const lookalike = prefix.replace("a_b%", "axb%");
+    for (const k of [...members, lookalike]) await limiter.hit(k, 1, 60);
+    await limiter.resetPrefix(prefix);
+    for (const k of members) expect((await limiter.hit(k, 1, 60)).allowed).toBe(true);
+    expect((await limiter.hit(lookalike, 1, 60)).allowed).toBe(false);
+  });
+
   it("starts a new window once the old one has ended", async () => {
     const limiter = createRateLimiter({ db: t.database.db, cleanupEvery: 0 });
     const k = key("window");

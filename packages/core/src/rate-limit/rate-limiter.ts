@@ -20,6 +20,11 @@ export interface RateLimiter {
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitDecision>;
   /** Forgets `key` (a successful login clears the account's failures). */
   reset(key: string): Promise<void>;
+  /**
+   * Forgets every key that starts with `prefix` (a password reset clears an account's budgets from
+   * every address). Not index-assisted: meant for rare events, not every request.
+   */
+  resetPrefix(prefix: string): Promise<void>;
   /** Deletes every row whose window has ended; returns how many. */
   deleteExpired(): Promise<number>;
   /** Resolves when the background clean-up started by `hit` (if any) has finished. */
@@ -113,6 +118,14 @@ export function createRateLimiter({
     async reset(key) {
       try {
         await db.delete(rateLimits).where(eq(rateLimits.key, key));
+      } catch (error) {
+        translateDatabaseError(error);
+      }
+    },
+
+    async resetPrefix(prefix) {
+      try {
+        await db.delete(rateLimits).where(sql`starts_with(${rateLimits.key}, ${prefix})`);
       } catch (error) {
         translateDatabaseError(error);
       }

@@ -156,6 +156,8 @@ describe.each(testDatabaseKinds)("superusers on %s", (kind) => {
     const first = await users.ensureSuperuser({ email: "Root@Example.com", password: PASSWORD });
     expect(first.created).toBe(true);
     expect(first.user).toMatchObject({ email: "root@example.com", isSuperuser: true, isActive: true });
+    // The operator vouches for it: REQUIRE_VERIFIED_EMAIL must not lock out the first superuser.
+    expect(first.user.emailVerifiedAt).toBeInstanceOf(Date);
     const before = await getUserRecordById(t.database.db, first.user.id);
     const again = await users.ensureSuperuser({ email: "root@example.com", password: "a different one" });
     expect(again).toEqual({ created: false, user: first.user });
@@ -164,6 +166,7 @@ describe.each(testDatabaseKinds)("superusers on %s", (kind) => {
     const plain = await users.register({ email: email("plain"), password: PASSWORD });
     const notPromoted = await users.ensureSuperuser({ email: plain.email, password: PASSWORD });
     expect(notPromoted).toEqual({ created: false, user: plain });
+    expect(notPromoted.user.emailVerifiedAt).toBeNull();
   });
 
   it("refuses to demote, deactivate or delete the last active superuser, and allows it when another exists", async () => {

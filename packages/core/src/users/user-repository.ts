@@ -15,6 +15,8 @@ export interface NewUser {
   fullName?: string | null | undefined;
   isSuperuser?: boolean | undefined;
   isActive?: boolean | undefined;
+  /** Set when someone trusted vouches for the address (an operator creating a superuser). */
+  emailVerified?: boolean | undefined;
 }
 
 export interface UserPatch {
@@ -100,6 +102,7 @@ export async function createUser(db: Db, input: NewUser): Promise<User> {
         fullName: input.fullName ?? null,
         isSuperuser: input.isSuperuser ?? false,
         isActive: input.isActive ?? true,
+        emailVerifiedAt: input.emailVerified ? now : null,
         passwordChangedAt: now,
         createdAt: now,
         updatedAt: now,

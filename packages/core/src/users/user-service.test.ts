@@ -33,6 +33,23 @@ describe.each(testDatabaseKinds)("user service on %s", (kind) => {
     await t.dispose();
   });
 
+  it("does not keep a refused dummy hash: the next unknown-email login is a plain wrong password", async () => {
+    const { hasher } = createCountingHasher();
+    let refuseNextHash = true;
+    const busyOnce = {
+      ...hasher,
+      hash: (plain: string) => {
+        if (!refuseNextHash) return hasher.hash(plain);
+        refuseNextHash = false;
+        return Promise.reject(new Error("hasher at capacity"));
+      },
+    };
+    const service = createUserService({ db: t.database.db, passwords: busyOnce });
+    const unknown = { email: email("nobody"), password: PASSWORD };
+    await expect(service.authenticate(unknown)).rejects.toThrow("hasher at capacity");
+    await expect(service.authenticate(unknown)).rejects.toBeInstanceOf(InvalidCredentialsError);
+  });
+
   it("registers with a hashed password and authenticates case-insensitively", async () => {
     const address = email("reg");
     const user = await users.register({ email: address, password: PASSWORD, fullName: "Reg" });

@@ -103,7 +103,8 @@ export interface UserService {
   /** @throws UserNotFoundError, LastSuperuserError */
   adminDeleteUser(userId: string): Promise<void>;
   /**
-   * Creates an active superuser with this email unless a user with it already exists, in which case that
+   * Creates an active superuser with a verified email (the operator vouches for it) unless a user with
+   * this email already exists, in which case that
    * user is left exactly as it is (never promoted, its password never reset). Safe to call from several
    * processes at once: the unique email index lets one insert win, and the others report `created: false`.
    */
@@ -124,7 +125,11 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
   // Hashed lazily with the configured hasher, so an unknown email costs exactly what a known one does.
   let dummyHash: Promise<string> | undefined;
   const getDummyHash = () => {
-    dummyHash ??= passwords.hash(randomBytes(18).toString("base64"));
+    // A failed attempt (a hasher at capacity) must not be cached for the life of the process.
+    dummyHash ??= passwords.hash(randomBytes(18).toString("base64")).catch((error: unknown) => {
+      dummyHash = undefined;
+      throw error;
+    });
     return dummyHash;
   };
 
@@ -207,6 +212,9 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
           hashedPassword,
           fullName: fullName ?? null,
           isSuperuser: true,
+          // The operator who configured it vouches for the address; nobody could verify it otherwise
+          // while REQUIRE_VERIFIED_EMAIL keeps every unverified account from signing in.
+          emailVerified: true,
         });
         return { user, created: true };
       } catch (error) {

@@ -4,6 +4,7 @@
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { createAccountBudget } from "../../../middleware/account-budget.js";
 import { accountSubject, enforce, rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
@@ -109,6 +110,12 @@ export function recoveryRoutes(deps: AppDeps) {
     name: "recovery_account" as const,
     limit: rateLimits.recoveryPerAccount,
   };
+  const passwordGuesses = createAccountBudget({
+    ...budget,
+    clientAddress,
+    perAccountAndAddress: rateLimits.loginPerAccountAndAddress,
+    perAccount: rateLimits.loginPerAccount,
+  });
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi({ ...passwordResetRoute, middleware: [byAddress] as const }, async (c) => {
@@ -121,6 +128,8 @@ export function recoveryRoutes(deps: AppDeps) {
     .openapi({ ...passwordResetConfirmRoute(bodies), middleware: [byAddress] as const }, async (c) => {
       const body = c.req.valid("json");
       const user = await recovery.resetPassword({ token: body.token, newPassword: body.new_password });
+      // Whoever held the mailbox chose the new password: guesses at the old one no longer lock it.
+      await passwordGuesses.clearEverywhere(user.email);
       c.var.logger?.info({ userId: user.id }, "password reset");
       return c.body(null, 204);
     })

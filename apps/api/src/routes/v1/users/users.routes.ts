@@ -4,7 +4,8 @@ import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
 import type { LoginOutcome, Metrics } from "../../../metrics.js";
-import { accountSubject, enforce, rateLimitByAddress, rateLimitKey } from "../../../middleware/rate-limit.js";
+import { createAccountBudget } from "../../../middleware/account-budget.js";
+import { rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
@@ -37,30 +38,35 @@ const registerRoute = (bodies: PasswordBodySchemas) =>
     },
   });
 
-const loginRoute = createRoute({
-  method: "post",
-  path: "/login",
-  tags: ["users"],
-  summary: "Log in (JSON, or the OAuth2 password grant form)",
-  request: {
-    body: {
-      required: false,
-      content: {
-        "application/json": { schema: loginJsonSchema },
-        "application/x-www-form-urlencoded": { schema: loginFormSchema },
+/** The 403 exists only while REQUIRE_VERIFIED_EMAIL is on; the document promises no more than that. */
+const loginRoute = (requireVerifiedEmail: boolean) =>
+  createRoute({
+    method: "post",
+    path: "/login",
+    tags: ["users"],
+    summary: "Log in (JSON, or the OAuth2 password grant form)",
+    request: {
+      body: {
+        required: false,
+        content: {
+          "application/json": { schema: loginJsonSchema },
+          "application/x-www-form-urlencoded": { schema: loginFormSchema },
+        },
       },
     },
-  },
-  responses: {
-    200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
-    ...problemResponses(400, 401, 413, 415, 422, 429, 503),
-    403: {
-      ...problemResponses(403)[403],
-      description:
-        "The email is not verified and REQUIRE_VERIFIED_EMAIL is on (type `/problems/email-not-verified`)",
+    responses: {
+      200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
+      ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+      ...(requireVerifiedEmail
+        ? {
+            403: {
+              ...problemResponses(403)[403],
+              description: "The email is not verified (type `/problems/email-not-verified`)",
+            },
+          }
+        : {}),
     },
-  },
-});
+  });
 
 const refreshRoute = createRoute({
   method: "post",
@@ -149,7 +155,7 @@ const changePasswordRoute = (bodies: PasswordBodySchemas) =>
     },
     responses: {
       204: { description: "Changed" },
-      ...problemResponses(400, 401, 413, 415, 422, 503),
+      ...problemResponses(400, 401, 413, 415, 422, 429, 503),
     },
   });
 
@@ -191,7 +197,12 @@ export function usersRoutes(deps: AppDeps) {
     name: "refresh_address",
     limit: rateLimits.refreshPerAddress,
   });
-  const loginAccountBudget = { ...budget, name: "login_account" as const, limit: rateLimits.loginPerAccount };
+  const passwordGuesses = createAccountBudget({
+    ...budget,
+    clientAddress,
+    perAccountAndAddress: rateLimits.loginPerAccountAndAddress,
+    perAccount: rateLimits.loginPerAccount,
+  });
   // --- end hardening ---
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -206,7 +217,10 @@ export function usersRoutes(deps: AppDeps) {
       return c.json(toUserResource(user), 201, { Location: `/v1/users/${user.id}` });
     })
     .openapi(
-      { ...loginRoute, middleware: [countLoginOutcomes(metrics), loginByAddress] as const },
+      {
+        ...loginRoute(deps.requireVerifiedEmail),
+        middleware: [countLoginOutcomes(metrics), loginByAddress] as const,
+      },
       async (c) => {
         const body =
           credentialsMediaType(c.req.header("content-type")) === "form"
@@ -216,12 +230,9 @@ export function usersRoutes(deps: AppDeps) {
           "username" in body
             ? { email: body.username, password: body.password }
             : { email: body.email, password: body.password };
-        // Every attempt counts against the account before the password is checked, and a success clears
-        // the count: what stays counted is failures, and concurrent guesses cannot slip past the budget.
-        const account = accountSubject(credentials.email);
-        await enforce(c, loginAccountBudget, account);
+        await passwordGuesses.spend(c, credentials.email);
         const user = await users.authenticate(credentials);
-        await rateLimiter.reset(rateLimitKey("login_account", rateLimits.windowSeconds, account));
+        await passwordGuesses.clearAfterSuccess(c, credentials.email);
         // Checked after the password, so only the account's owner learns that it is unverified.
         if (deps.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
         c.set("user", user);
@@ -252,10 +263,13 @@ export function usersRoutes(deps: AppDeps) {
     })
     .openapi({ ...changePasswordRoute(bodies), middleware: [authenticated] as const }, async (c) => {
       const body = c.req.valid("json");
+      // A stolen access token must not become unlimited guesses at the password it does not reveal.
+      await passwordGuesses.spend(c, c.var.user.email);
       await users.changePassword(c.var.user.id, {
         currentPassword: body.current_password,
         newPassword: body.new_password,
       });
+      await passwordGuesses.clearAfterSuccess(c, c.var.user.email);
       return c.body(null, 204);
     })
     .openapi({ ...deleteMeRoute, middleware: [authenticated] as const }, async (c) => {

@@ -1,0 +1,72 @@
+import type { RateLimiter } from "@app/core";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env.js";
+import type { ClientAddressResolver } from "../client-address.js";
+import type { Metrics } from "../metrics.js";
+import { accountSubject, enforce, rateLimitKey } from "./rate-limit.js";
+
+export interface AccountBudgetOptions {
+  limiter: RateLimiter;
+  metrics: Metrics;
+  clientAddress: ClientAddressResolver;
+  windowSeconds: number;
+  /** Failed password checks on one account from one client address. */
+  perAccountAndAddress: number;
+  /** Failed password checks on one account from all addresses together. */
+  perAccount: number;
+}
+
+/**
+ * The password-guessing budget of an account. A guesser spends the budget of their own address on that
+ * account long before the account-wide ceiling, so one attacker cannot lock the owner out; only many
+ * addresses together reach the ceiling. Every check counts before the password is compared and a
+ * success clears the count, so what stays counted is consecutive failures and concurrent guesses
+ * cannot slip past the budget.
+ */
+export interface AccountBudget {
+  /** Counts one password check on the account of `email`; throws RateLimitedError (429) when over. */
+  spend(c: Context<AppEnv>, email: string): Promise<void>;
+  /** After a correct password: this address's count and the account-wide count start again. */
+  clearAfterSuccess(c: Context<AppEnv>, email: string): Promise<void>;
+  /** After a password reset: every address's count and the account-wide count start again. */
+  clearEverywhere(email: string): Promise<void>;
+}
+
+export function createAccountBudget(options: AccountBudgetOptions): AccountBudget {
+  const { limiter, metrics, clientAddress, windowSeconds } = options;
+  const pairBudget = {
+    limiter,
+    metrics,
+    windowSeconds,
+    name: "login_account_address" as const,
+    limit: options.perAccountAndAddress,
+  };
+  const accountBudget = {
+    limiter,
+    metrics,
+    windowSeconds,
+    name: "login_account" as const,
+    limit: options.perAccount,
+  };
+  const accountKey = (account: string) => rateLimitKey("login_account", windowSeconds, account);
+  const pairPrefix = (account: string) => rateLimitKey("login_account_address", windowSeconds, `${account}:`);
+
+  return {
+    async spend(c, email) {
+      const account = accountSubject(email);
+      // The address's own budget first: attempts it refuses never reach the account-wide count.
+      await enforce(c, pairBudget, `${account}:${clientAddress(c)}`);
+      await enforce(c, accountBudget, account);
+    },
+    async clearAfterSuccess(c, email) {
+      const account = accountSubject(email);
+      await limiter.reset(`${pairPrefix(account)}${clientAddress(c)}`);
+      await limiter.reset(accountKey(account));
+    },
+    async clearEverywhere(email) {
+      const account = accountSubject(email);
+      await limiter.resetPrefix(pairPrefix(account));
+      await limiter.reset(accountKey(account));
+    },
+  };
+}
