@@ -52,6 +52,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
       secret: config.jwt.secret,
       refreshTokenTtlSeconds: config.sessions.refreshTokenTtlSeconds,
       reuseGraceSeconds: config.sessions.reuseGraceSeconds,
+      requireVerifiedEmail: config.requireVerifiedEmail,
     }),
     // --- hardening (issue 4) ---
     rateLimiter: createRateLimiter({

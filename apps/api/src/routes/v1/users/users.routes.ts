@@ -68,13 +68,18 @@ const refreshRoute = createRoute({
   tags: ["users"],
   summary: "Exchange a refresh token for a new pair (rotation)",
   description:
-    "The presented refresh token is spent. Presenting a spent token again revokes every token of its session and answers 401, except within a short grace window after its first use, where a duplicate (two tabs, a retried request) gets the same new pair.",
+    "The presented refresh token is spent. Presenting a spent token again revokes every token of its session and answers 401, except within a short grace window after its first use, where a duplicate (two tabs, a retried request) gets the same new pair. A password change or reset, logout-all and deactivation revoke every refresh token.",
   request: {
     body: { required: true, content: { "application/json": { schema: refreshTokenBodySchema } } },
   },
   responses: {
     200: jsonContent(tokenResponseSchema, "A new access token and refresh token"),
     ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+    403: {
+      ...problemResponses(403)[403],
+      description:
+        "The email is not verified and REQUIRE_VERIFIED_EMAIL is on (type `/problems/email-not-verified`); the refresh token is not spent",
+    },
   },
 });
 
