@@ -14,7 +14,7 @@ const STATUSES: Record<string, number[]> = {
   "GET /metrics": [200],
   "POST /v1/users": [201, 400, 409, 413, 415, 422, 429, 503],
   "POST /v1/users/login": [200, 400, 401, 403, 413, 415, 422, 429, 503],
-  "POST /v1/users/token/refresh": [200, 400, 401, 413, 415, 422, 429, 503],
+  "POST /v1/users/token/refresh": [200, 400, 401, 403, 413, 415, 422, 429, 503],
   "POST /v1/users/logout": [204, 400, 413, 415, 422, 503],
   "POST /v1/users/logout-all": [204, 401, 503],
   "GET /v1/users/me": [200, 401, 503],
