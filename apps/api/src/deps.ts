@@ -61,6 +61,7 @@ export async function createDeps(
       secret: config.jwt.secret,
       refreshTokenTtlSeconds: config.sessions.refreshTokenTtlSeconds,
       reuseGraceSeconds: config.sessions.reuseGraceSeconds,
+      requireVerifiedEmail: config.requireVerifiedEmail,
     }),
     // --- hardening (issue 4) ---
     rateLimiter: createRateLimiter({

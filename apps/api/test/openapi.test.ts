@@ -119,13 +119,17 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("lists 403 for login only when REQUIRE_VERIFIED_EMAIL is on", async () => {
+  it("lists 403 for login and refresh only when REQUIRE_VERIFIED_EMAIL is on", async () => {
     const strict = await createTestApp("pglite", { requireVerifiedEmail: true });
     try {
       const strictDoc = (await (await strict.request("/openapi.json")).json()) as Document;
-      const login = strictDoc.paths["/v1/users/login"]?.post;
-      expect(Object.keys(login?.responses ?? {})).toContain("403");
-      expect(Object.keys(login?.responses["403"]?.content ?? {})).toEqual(["application/problem+json"]);
+      for (const path of ["/v1/users/login", "/v1/users/token/refresh"]) {
+        const operation = strictDoc.paths[path]?.post;
+        expect(Object.keys(operation?.responses ?? {}), path).toContain("403");
+        expect(Object.keys(operation?.responses["403"]?.content ?? {}), path).toEqual([
+          "application/problem+json",
+        ]);
+      }
     } finally {
       await strict.dispose();
     }

@@ -76,8 +76,37 @@ export async function redeemOneTimeToken(
 }
 
 /**
- * Marks every other outstanding token of this purpose for the user as used: once a password has been
- * reset (or an email verified), older links in the mailbox must not work any more.
+ * What an unused, unexpired token of this purpose stands for, without spending it: lets a caller refuse a
+ * bad token before doing expensive work (hashing a new password). Redeem it afterwards; only
+ * `redeemOneTimeToken` decides who gets to use it.
+ */
+export async function findRedeemableOneTimeToken(
+  db: Db,
+  { purpose, token, now }: { purpose: OneTimeTokenPurpose; token: string; now: Date },
+): Promise<RedeemedToken | null> {
+  try {
+    const [row] = await db
+      .select({ userId: oneTimeTokens.userId, email: oneTimeTokens.email })
+      .from(oneTimeTokens)
+      .where(
+        and(
+          eq(oneTimeTokens.tokenHash, hashOneTimeToken(token)),
+          eq(oneTimeTokens.purpose, purpose),
+          isNull(oneTimeTokens.usedAt),
+          gt(oneTimeTokens.expiresAt, now),
+        ),
+      )
+      .limit(1);
+    return row ?? null;
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
+/**
+ * Marks every other outstanding token of the user (of this purpose, or of every purpose when none is
+ * given) as used: once a password has been reset or changed, an email verified or changed, or every
+ * session ended, older links in the mailbox must not work any more.
  */
 export async function spendOutstandingTokens(
   db: Db,
@@ -86,7 +115,7 @@ export async function spendOutstandingTokens(
     userId,
     now,
     except,
-  }: { purpose: OneTimeTokenPurpose; userId: string; now: Date; except?: string },
+  }: { purpose?: OneTimeTokenPurpose | undefined; userId: string; now: Date; except?: string },
 ): Promise<void> {
   try {
     await db
@@ -95,7 +124,7 @@ export async function spendOutstandingTokens(
       .where(
         and(
           eq(oneTimeTokens.userId, userId),
-          eq(oneTimeTokens.purpose, purpose),
+          purpose === undefined ? undefined : eq(oneTimeTokens.purpose, purpose),
           isNull(oneTimeTokens.usedAt),
           except === undefined ? undefined : ne(oneTimeTokens.tokenHash, hashOneTimeToken(except)),
         ),

@@ -4,10 +4,17 @@ import { uuidv7 } from "uuidv7";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
 import { type RefreshTokenRow, refreshTokens } from "../db/schema.js";
-import { DomainError, InvalidRefreshTokenError, UserNotFoundError } from "../errors.js";
+import {
+  DomainError,
+  EmailNotVerifiedError,
+  InvalidCredentialsError,
+  InvalidRefreshTokenError,
+  UserNotFoundError,
+} from "../errors.js";
 import type { AccessTokenIssuer } from "../ports.js";
-import { nextPasswordChangedAt, tokensValidFrom, type User } from "../users/user.js";
-import { getUserById, updateUser } from "../users/user-repository.js";
+import { endEverySession } from "../users/session-boundary.js";
+import { tokensValidFrom, type User } from "../users/user.js";
+import { getUserById, lockUserRecord, toUser, updateUser } from "../users/user-repository.js";
 
 export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_REFRESH_REUSE_GRACE_SECONDS = 10;
@@ -23,6 +30,12 @@ export interface SessionServiceDeps {
   refreshTokenTtlSeconds?: number;
   /** How long after a refresh a duplicate of it gets the same pair instead of revoking the family. 0 = never. */
   reuseGraceSeconds?: number;
+  /**
+   * Refuse to refresh (EmailNotVerifiedError) while the user's email is unverified: the rule login applies
+   * under REQUIRE_VERIFIED_EMAIL, so a session started before the rule (or before an email change) cannot
+   * be kept alive past it. The refused token is not spent.
+   */
+  requireVerifiedEmail?: boolean;
   /** Injected clock for tests; epoch milliseconds. */
   now?: () => number;
 }
@@ -39,19 +52,25 @@ export interface SessionTokens {
 }
 
 export interface SessionService {
-  /** Starts a session (a new refresh-token family) for a user who has just authenticated. */
+  /**
+   * Starts a session (a new refresh-token family) for a user who has just authenticated, as `authenticate`
+   * returned them. Locks the user row and refuses when, since then, the password or the token boundary
+   * moved or the user was deactivated or deleted: a login in flight must not outlive a password change.
+   * @throws InvalidCredentialsError (the answer a wrong password gets)
+   */
   start(user: User): Promise<SessionTokens>;
   /**
    * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
    * its whole family, except within the grace window, where it gets the pair its first use got.
-   * @throws InvalidRefreshTokenError
+   * @throws InvalidRefreshTokenError; EmailNotVerifiedError under `requireVerifiedEmail`
    */
   refresh(refreshToken: string): Promise<SessionTokens>;
   /** Revokes the family of this refresh token; an unknown or spent token is silently ignored. */
   logout(refreshToken: string): Promise<void>;
   /**
    * Revokes every refresh token of the user and moves the user's token boundary (`passwordChangedAt`),
-   * so every access token issued until now is refused as well.
+   * so every access token issued until now is refused as well; outstanding reset and verification links
+   * are spent too. Serialised with refresh on the user row, so no successor escapes.
    * @throws UserNotFoundError
    */
   logoutAll(userId: string): Promise<void>;
@@ -71,7 +90,9 @@ interface CachedPair {
  * Refresh-token sessions over any `Db`: opaque rotating refresh tokens, reuse detection by family, and
  * revocation. Race-safe on PostgreSQL and PGlite: of two concurrent refreshes with one token, the
  * conditional `UPDATE … WHERE used_at IS NULL` lets exactly one win; the winner's transaction holds
- * the row until the successor pair is stored, so the loser then reads that pair.
+ * the row until the successor pair is stored, so the loser then reads that pair. Minting (start,
+ * refresh) holds the user row `FOR SHARE` and every boundary move holds it `FOR UPDATE` (see
+ * `tokensValidFrom`); the user row is always locked before any refresh_tokens row.
  * @example
  * const sessions = createSessionService({ db, secret, accessTokens: { issue: (user) => tokens.issue(…) } });
  * const pair = await sessions.start(await users.authenticate(credentials));
@@ -82,14 +103,24 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   const ttlMs = (deps.refreshTokenTtlSeconds ?? DEFAULT_REFRESH_TOKEN_TTL_SECONDS) * 1000;
   const graceMs = (deps.reuseGraceSeconds ?? DEFAULT_REFRESH_REUSE_GRACE_SECONDS) * 1000;
   const now = deps.now ?? Date.now;
+  const requireVerifiedEmail = deps.requireVerifiedEmail ?? false;
   const cacheKey = Buffer.from(
     hkdfSync("sha256", deps.secret, Buffer.alloc(0), "refresh-token grace-window cache v1", 32),
   );
 
   return {
-    async start(user) {
+    async start(authenticated) {
       return guard(() =>
         db.transaction(async (tx) => {
+          const record = await lockUserRecord(tx, authenticated.id, "share");
+          // Every password change moves passwordChangedAt, so an equal boundary also means the password
+          // that was just checked is still the stored one.
+          if (
+            !record?.isActive ||
+            record.passwordChangedAt.getTime() !== authenticated.passwordChangedAt.getTime()
+          )
+            throw new InvalidCredentialsError();
+          const user = toUser(record);
           const at = now();
           // Each login sweeps the user's dead rows, so the table holds live sessions, not history.
           await tx
@@ -104,6 +135,15 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       const tokenHash = hashToken(refreshToken);
       const outcome = await guard(() =>
         db.transaction(async (tx) => {
+          const [presented] = await tx
+            .select({ userId: refreshTokens.userId })
+            .from(refreshTokens)
+            .where(eq(refreshTokens.tokenHash, tokenHash))
+            .limit(1);
+          if (!presented) throw new InvalidRefreshTokenError();
+          // The user row first: a concurrent logout-all or password change either finished before (and
+          // revoked this token) or waits until the successor exists (and revokes it too).
+          const locked = await lockUserRecord(tx, presented.userId, "share");
           const at = now();
           const [spent] = await tx
             .update(refreshTokens)
@@ -118,7 +158,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
             .returning();
           if (!spent) return { won: false as const };
           if (spent.expiresAt.getTime() <= at) throw new InvalidRefreshTokenError();
-          const user = await validUser(tx, spent);
+          const user = validUser(locked ? toUser(locked) : null, spent);
           const pair = await issuePair(tx, user, spent.familyId, at, spent.id);
           // Dead grace caches of this user are cleared on the way.
           await tx
@@ -141,24 +181,21 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     async logout(refreshToken) {
       await guard(async () => {
         const [row] = await db
-          .select({ familyId: refreshTokens.familyId })
+          .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId })
           .from(refreshTokens)
           .where(eq(refreshTokens.tokenHash, hashToken(refreshToken)))
           .limit(1);
-        if (row) await revokeFamily(db, row.familyId);
+        if (row) await revokeFamily(row);
       });
     },
 
     async logoutAll(userId) {
       await guard(() =>
         db.transaction(async (tx) => {
-          const user = await getUserById(tx, userId);
+          const user = await lockUserRecord(tx, userId, "update");
           if (!user) throw new UserNotFoundError();
-          await updateUser(tx, userId, { passwordChangedAt: nextPasswordChangedAt(user, new Date(now())) });
-          await tx
-            .update(refreshTokens)
-            .set({ revokedAt: new Date(now()), successorCiphertext: null })
-            .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+          const passwordChangedAt = await endEverySession(tx, user, new Date(now()));
+          await updateUser(tx, userId, { passwordChangedAt });
         }),
       );
     },
@@ -181,7 +218,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         .where(eq(refreshTokens.id, row.replacedById))
         .limit(1);
       if (successor && successor.revokedAt === null) {
-        await validUser(db, row);
+        validUser(await getUserById(db, row.userId), row);
         const cached = decrypt(row.successorCiphertext);
         return {
           accessToken: cached.accessToken,
@@ -192,16 +229,16 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       }
     }
     // A spent token seen again: someone holds a copy. Kill everything descended from that login.
-    await revokeFamily(db, row.familyId);
+    await revokeFamily(row);
     throw new InvalidRefreshTokenError();
   }
 
-  /** The token's user, if it may still refresh: present, active, and no password change since. */
-  async function validUser(tx: Db, row: RefreshTokenRow): Promise<User> {
-    const user = await getUserById(tx, row.userId);
+  /** The token's user, if it may still refresh: present, active, no password change since, and verified if required. */
+  function validUser(user: User | null, row: RefreshTokenRow): User {
     if (!user?.isActive) throw new InvalidRefreshTokenError();
     if (Math.floor(row.issuedAt.getTime() / 1000) < tokensValidFrom(user))
       throw new InvalidRefreshTokenError();
+    if (requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
     return user;
   }
 
@@ -247,16 +284,23 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     };
   }
 
-  async function revokeFamily(tx: Db, familyId: string): Promise<void> {
-    await tx
-      .update(refreshTokens)
-      .set({ revokedAt: new Date(now()), successorCiphertext: null })
-      .where(
-        and(
-          eq(refreshTokens.familyId, familyId),
-          or(isNull(refreshTokens.revokedAt), isNotNull(refreshTokens.successorCiphertext)),
-        ),
-      );
+  /**
+   * Revokes a family under the user's row lock (`FOR UPDATE`): the same lock order as everywhere, and two
+   * revocations touching the same rows (a replay racing logout-all) take turns instead of deadlocking.
+   */
+  async function revokeFamily({ familyId, userId }: { familyId: string; userId: string }): Promise<void> {
+    await db.transaction(async (tx) => {
+      await lockUserRecord(tx, userId, "update");
+      await tx
+        .update(refreshTokens)
+        .set({ revokedAt: new Date(now()), successorCiphertext: null })
+        .where(
+          and(
+            eq(refreshTokens.familyId, familyId),
+            or(isNull(refreshTokens.revokedAt), isNotNull(refreshTokens.successorCiphertext)),
+          ),
+        );
+    });
   }
 
   /** AES-256-GCM: iv (12) ‖ ciphertext ‖ tag (16), base64url. */

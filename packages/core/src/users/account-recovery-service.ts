@@ -2,13 +2,15 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "../db/client.js";
 import { InvalidResetTokenError, InvalidVerificationTokenError, UserNotFoundError } from "../errors.js";
 import {
+  findRedeemableOneTimeToken,
   issueOneTimeToken,
   redeemOneTimeToken,
   spendOutstandingTokens,
 } from "../one-time-tokens/one-time-token-repository.js";
 import type { PasswordHasher } from "../ports.js";
-import { nextPasswordChangedAt, normalizeEmail, type User } from "./user.js";
-import { getUserByEmail, getUserById, updateUser } from "./user-repository.js";
+import { endEverySession } from "./session-boundary.js";
+import { normalizeEmail, type User } from "./user.js";
+import { getUserByEmail, getUserById, lockUserRecord, toUser, updateUser } from "./user-repository.js";
 
 export const DEFAULT_PASSWORD_RESET_TTL_MS = 30 * 60 * 1000;
 export const DEFAULT_VERIFY_EMAIL_TTL_MS = 24 * 60 * 60 * 1000;
@@ -37,9 +39,12 @@ export interface AccountRecoveryService {
   requestPasswordReset(email: string): Promise<TokenToSend | null>;
   /**
    * Spends the token and sets the new password, moving `passwordChangedAt` so every earlier access token
-   * is refused. Other outstanding reset links of the user are spent too. A reset also proves the user
-   * reads the address the link went to, so that address counts as verified.
-   * @throws InvalidResetTokenError for an unknown, expired or used token (or a deactivated account)
+   * is refused and revoking every refresh token. Every other outstanding reset or verification link of the
+   * user is spent too. A reset also proves the user reads the address the link went to, so that address
+   * counts as verified. The token is checked before the new password is hashed, so a bad token costs no
+   * bcrypt run.
+   * @throws InvalidResetTokenError for an unknown, expired or used token, a deactivated account, or a
+   * token sent to an address that is no longer the user's email
    */
   resetPassword(input: { token: string; newPassword: string }): Promise<User>;
   /**
@@ -95,20 +100,33 @@ export function createAccountRecoveryService({
     },
 
     async resetPassword({ token, newPassword }) {
-      // Hash before the transaction: bcrypt takes a while, and no row lock should wait for it.
+      // A look first (nothing spent), so a bad token is refused without a bcrypt run; then hash outside
+      // the transaction, since no row lock should wait for bcrypt; then redeem for real under the lock.
+      const candidate = await findRedeemableOneTimeToken(db, {
+        purpose: "password_reset",
+        token,
+        now: now(),
+      });
+      if (!candidate) throw new InvalidResetTokenError();
       const hashedPassword = await passwords.hash(newPassword);
       const at = now();
       const updated = await db.transaction(async (tx) => {
+        // The user row before the token rows: the lock order every boundary change uses.
+        const current = await lockUserRecord(tx, candidate.userId, "update");
+        if (!current) return null;
         const redeemed = await redeemOneTimeToken(tx, { purpose: "password_reset", token, now: at });
-        if (!redeemed) return null;
-        const current = await getUserById(tx, redeemed.userId);
-        if (!current?.isActive) return null;
-        await spendOutstandingTokens(tx, { purpose: "password_reset", userId: current.id, now: at });
-        const stillSameEmail = normalizeEmail(current.email) === normalizeEmail(redeemed.email);
+        // A link sent to an address the user has since changed away from belongs to whoever reads that
+        // old mailbox, not to the user.
+        if (
+          !redeemed ||
+          !current.isActive ||
+          normalizeEmail(current.email) !== normalizeEmail(redeemed.email)
+        )
+          return null;
         return updateUser(tx, current.id, {
           hashedPassword,
-          passwordChangedAt: nextPasswordChangedAt(current, at),
-          ...(stillSameEmail && current.emailVerifiedAt === null ? { emailVerifiedAt: at } : {}),
+          passwordChangedAt: await endEverySession(tx, current, at),
+          ...(current.emailVerifiedAt === null ? { emailVerifiedAt: at } : {}),
         });
       });
       if (!updated) throw new InvalidResetTokenError();
@@ -133,15 +151,18 @@ export function createAccountRecoveryService({
 
     async verifyEmail(token) {
       const at = now();
+      const candidate = await findRedeemableOneTimeToken(db, { purpose: "verify_email", token, now: at });
+      if (!candidate) throw new InvalidVerificationTokenError();
       const verified = await db.transaction(async (tx) => {
+        // The user row before the token rows: the lock order every boundary change uses.
+        const record = await lockUserRecord(tx, candidate.userId, "update");
+        if (!record) return null;
         const redeemed = await redeemOneTimeToken(tx, { purpose: "verify_email", token, now: at });
-        if (!redeemed) return null;
-        const current = await getUserById(tx, redeemed.userId);
         // A link sent to an address the user has since changed away from proves nothing about the new one.
-        if (!current || normalizeEmail(current.email) !== normalizeEmail(redeemed.email)) return null;
-        await spendOutstandingTokens(tx, { purpose: "verify_email", userId: current.id, now: at });
-        if (current.emailVerifiedAt !== null) return current;
-        return updateUser(tx, current.id, { emailVerifiedAt: at });
+        if (!redeemed || normalizeEmail(record.email) !== normalizeEmail(redeemed.email)) return null;
+        await spendOutstandingTokens(tx, { purpose: "verify_email", userId: record.id, now: at });
+        if (record.emailVerifiedAt !== null) return toUser(record);
+        return updateUser(tx, record.id, { emailVerifiedAt: at });
       });
       if (!verified) throw new InvalidVerificationTokenError();
       return verified;

@@ -149,6 +149,26 @@ export async function getUserRecordById(db: Db, id: string): Promise<UserRecord 
 }
 
 /**
+ * Reads the user with the hash and locks the row until the transaction ends: `update` for a change that
+ * moves the token boundary (or writes the row), `share` for minting tokens. Every path locks the user row
+ * before any refresh_tokens or one_time_tokens row, so two of them never wait on each other in a cycle.
+ * Must run inside a transaction (`tx`).
+ */
+export async function lockUserRecord(
+  tx: Db,
+  id: string,
+  strength: "update" | "share",
+): Promise<UserRecord | null> {
+  if (!isUuid(id)) return null;
+  try {
+    const [row] = await tx.select(recordColumns).from(users).where(eq(users.id, id)).limit(1).for(strength);
+    return row ?? null;
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
+/**
  * Applies the given fields (others untouched) and bumps `updatedAt`. A new email that differs from the
  * stored one clears `emailVerifiedAt` (decided in the same statement, so it cannot race another change).
  * @returns the updated user, or null when there is no such user.
@@ -225,20 +245,20 @@ export async function withActiveSuperusersLocked<T>(
   work: (tx: Db, activeSuperuserIds: string[]) => Promise<T>,
 ): Promise<T> {
   try {
-    return await db.transaction(async (tx) => {
-      const rows = await tx
-        .select({ id: users.id })
-        .from(users)
-        .where(and(eq(users.isSuperuser, true), eq(users.isActive, true)))
-        .orderBy(asc(users.id))
-        .for("update");
-      return work(
-        tx,
-        rows.map((row) => row.id),
-      );
-    });
+    return await db.transaction(async (tx) => work(tx, await lockActiveSuperusers(tx)));
   } catch (error) {
     if (error instanceof DomainError) throw error;
     return translateDatabaseError(error);
   }
+}
+
+/** Inside a transaction: locks every active superuser row `FOR UPDATE`, in id order, and returns their ids. */
+export async function lockActiveSuperusers(tx: Db): Promise<string[]> {
+  const rows = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.isSuperuser, true), eq(users.isActive, true)))
+    .orderBy(asc(users.id))
+    .for("update");
+  return rows.map((row) => row.id);
 }

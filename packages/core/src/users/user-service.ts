@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "../db/client.js";
+import { translateDatabaseError } from "../db/database-errors.js";
 import {
+  DomainError,
   EmailTakenError,
   InactiveUserError,
   IncorrectPasswordError,
@@ -9,8 +11,10 @@ import {
   TokenRevokedError,
   UserNotFoundError,
 } from "../errors.js";
+import { spendOutstandingTokens } from "../one-time-tokens/one-time-token-repository.js";
 import type { PasswordHasher } from "../ports.js";
-import { nextPasswordChangedAt, tokensValidFrom, type User } from "./user.js";
+import { endEverySession } from "./session-boundary.js";
+import { normalizeEmail, tokensValidFrom, type User } from "./user.js";
 import {
   createUser,
   deleteUser,
@@ -18,6 +22,8 @@ import {
   getUserById,
   getUserRecordById,
   listUsers,
+  lockActiveSuperusers,
+  lockUserRecord,
   type Page,
   toUser,
   type UserPatch,
@@ -84,7 +90,8 @@ export interface UserService {
   updateProfile(userId: string, patch: ProfilePatch): Promise<User>;
   /**
    * Checks the current password, stores the new one and moves `passwordChangedAt`, so every token issued
-   * before now is refused; a token issued after it (a new login) is accepted at once.
+   * before now is refused; a token issued after it (a new login) is accepted at once. Every refresh token
+   * is revoked and every outstanding reset or verification link spent, in the same transaction.
    * @throws IncorrectPasswordError, UserNotFoundError
    */
   changePassword(userId: string, change: PasswordChange): Promise<User>;
@@ -97,6 +104,8 @@ export interface UserService {
   listUsers(page: Page): Promise<UserPage>;
   /**
    * A superuser's change to any account. Demoting or deactivating the last active superuser is refused.
+   * A new password or a deactivation ends every session of the user (as `changePassword` does), so a
+   * later reactivation revives none of them; a new email spends the links sent to the old one.
    * @throws UserNotFoundError, EmailTakenError, LastSuperuserError
    */
   adminUpdateUser(userId: string, patch: AdminUserPatch): Promise<User>;
@@ -173,10 +182,13 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
       if (!record) throw new UserNotFoundError();
       if (!(await passwords.verify(currentPassword, record.hashedPassword)))
         throw new IncorrectPasswordError();
-      return applyPatch(userId, {
-        hashedPassword: await passwords.hash(newPassword),
-        passwordChangedAt: nextPasswordChangedAt(record),
-      });
+      // Both bcrypt runs happen before the row is locked; under the lock, the hash that was checked must
+      // still be the stored one, or the current password proven above may no longer be current.
+      return applyPatch(
+        userId,
+        { hashedPassword: await passwords.hash(newPassword) },
+        { expectedHash: record.hashedPassword },
+      );
     },
 
     async deleteAccount(userId) {
@@ -189,12 +201,7 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
 
     async adminUpdateUser(userId, { email, fullName, isActive, isSuperuser, password }) {
       const patch: UserPatch = { email, fullName, isActive, isSuperuser };
-      if (password !== undefined) {
-        const current = await getUserById(db, userId);
-        if (!current) throw new UserNotFoundError();
-        patch.hashedPassword = await passwords.hash(password);
-        patch.passwordChangedAt = nextPasswordChangedAt(current);
-      }
+      if (password !== undefined) patch.hashedPassword = await passwords.hash(password);
       return applyPatch(userId, patch);
     },
 
@@ -227,18 +234,45 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
     },
   };
 
-  /** Updates a user; a change that could remove an active superuser runs under the superuser lock. */
-  async function applyPatch(userId: string, patch: UserPatch): Promise<User> {
+  /**
+   * Updates a user in one transaction. A change that could remove an active superuser first takes the
+   * superuser lock; then the user's own row is locked `FOR UPDATE` (always superusers, then the user, then
+   * token rows: one order everywhere). A new password or a deactivation ends every session and moves the
+   * token boundary (`endEverySession`); a new email spends the links sent to the old one.
+   */
+  async function applyPatch(
+    userId: string,
+    patch: UserPatch,
+    { expectedHash }: { expectedHash?: string } = {},
+  ): Promise<User> {
     if (Object.values(patch).every((value) => value === undefined)) return getExisting(userId);
     const mayRemoveSuperuser = patch.isSuperuser === false || patch.isActive === false;
-    const updated = mayRemoveSuperuser
-      ? await withActiveSuperusersLocked(db, async (tx, superuserIds) => {
-          assertNotLastSuperuser(userId, superuserIds);
-          return updateUser(tx, userId, patch);
-        })
-      : await updateUser(db, userId, patch);
+    const updated = await withTransaction(async (tx) => {
+      if (mayRemoveSuperuser) assertNotLastSuperuser(userId, await lockActiveSuperusers(tx));
+      const current = await lockUserRecord(tx, userId, "update");
+      if (!current) return null;
+      if (expectedHash !== undefined && current.hashedPassword !== expectedHash)
+        throw new IncorrectPasswordError();
+      const at = new Date();
+      const values: UserPatch = { ...patch };
+      if (patch.hashedPassword !== undefined || patch.isActive === false) {
+        values.passwordChangedAt = await endEverySession(tx, current, at);
+      } else if (patch.email !== undefined && normalizeEmail(patch.email) !== normalizeEmail(current.email)) {
+        await spendOutstandingTokens(tx, { userId, now: at });
+      }
+      return updateUser(tx, userId, values);
+    });
     if (!updated) throw new UserNotFoundError();
     return updated;
+  }
+
+  async function withTransaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
+    try {
+      return await db.transaction(work);
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      return translateDatabaseError(error);
+    }
   }
 
   async function getExisting(userId: string): Promise<User> {

@@ -21,7 +21,20 @@ export function normalizeEmail(email: string): string {
 }
 
 /**
- * The first second (epoch seconds) from which an access token's `iat` is acceptable for this user.
+ * The first second (epoch seconds) from which an access token's `iat` (and a refresh token's issue time)
+ * is acceptable for this user: the one definition of the token boundary.
+ *
+ * Whole seconds are exact here because of the order the database imposes, not because of timing:
+ * - every change that moves the boundary (password change or admin set, reset confirm, deactivation,
+ *   logout-all) locks the user row `FOR UPDATE` first and computes the new `passwordChangedAt` only once it
+ *   holds the lock (`endEverySession`);
+ * - minting (login's session start, refresh) locks the same row `FOR SHARE`, re-reads it, and a login
+ *   refuses when the boundary or the active flag differ from what `authenticate` saw.
+ * So a token minted under the shared lock was minted before the change took the lock: its `iat` is at most
+ * the clock's second then, and the new boundary (`nextPasswordChangedAt`, at least that clock, then the
+ * next whole second) lies strictly above it. A login that authenticated before the change but mints after
+ * it sees a moved boundary and is refused.
+ *
  * Tokens carry whole-second `iat`s (RFC 7519, and what other JWT libraries insist on), so a change at
  * 12:00:00.400 must refuse every token stamped 12:00:00: the boundary is the next whole second, and new
  * tokens are stamped no earlier than it (see `issuedAtFloor` in the token service).

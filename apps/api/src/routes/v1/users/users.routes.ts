@@ -68,21 +68,31 @@ const loginRoute = (requireVerifiedEmail: boolean) =>
     },
   });
 
-const refreshRoute = createRoute({
-  method: "post",
-  path: "/token/refresh",
-  tags: ["users"],
-  summary: "Exchange a refresh token for a new pair (rotation)",
-  description:
-    "The presented refresh token is spent. Presenting a spent token again revokes every token of its session and answers 401, except within a short grace window after its first use, where a duplicate (two tabs, a retried request) gets the same new pair.",
-  request: {
-    body: { required: true, content: { "application/json": { schema: refreshTokenBodySchema } } },
-  },
-  responses: {
-    200: jsonContent(tokenResponseSchema, "A new access token and refresh token"),
-    ...problemResponses(400, 401, 413, 415, 422, 429, 503),
-  },
-});
+const refreshRoute = (requireVerifiedEmail: boolean) =>
+  createRoute({
+    method: "post",
+    path: "/token/refresh",
+    tags: ["users"],
+    summary: "Exchange a refresh token for a new pair (rotation)",
+    description:
+      "The presented refresh token is spent. Presenting a spent token again revokes every token of its session and answers 401, except within a short grace window after its first use, where a duplicate (two tabs, a retried request) gets the same new pair. A password change or reset, logout-all and deactivation revoke every refresh token.",
+    request: {
+      body: { required: true, content: { "application/json": { schema: refreshTokenBodySchema } } },
+    },
+    responses: {
+      200: jsonContent(tokenResponseSchema, "A new access token and refresh token"),
+      ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+      ...(requireVerifiedEmail
+        ? {
+            403: {
+              ...problemResponses(403)[403],
+              description:
+                "The email is not verified and REQUIRE_VERIFIED_EMAIL is on (type `/problems/email-not-verified`); the refresh token is not spent",
+            },
+          }
+        : {}),
+    },
+  });
 
 const logoutRoute = createRoute({
   method: "post",
@@ -239,10 +249,13 @@ export function usersRoutes(deps: AppDeps) {
         return c.json(toTokenResponse(await sessions.start(user)), 200, NO_STORE);
       },
     )
-    .openapi({ ...refreshRoute, middleware: [refreshByAddress] as const }, async (c) => {
-      const body = c.req.valid("json");
-      return c.json(toTokenResponse(await sessions.refresh(body.refresh_token)), 200, NO_STORE);
-    })
+    .openapi(
+      { ...refreshRoute(deps.requireVerifiedEmail), middleware: [refreshByAddress] as const },
+      async (c) => {
+        const body = c.req.valid("json");
+        return c.json(toTokenResponse(await sessions.refresh(body.refresh_token)), 200, NO_STORE);
+      },
+    )
     .openapi(logoutRoute, async (c) => {
       // No oracle: whether the token existed, was spent or was live, the answer is the same.
       await sessions.logout(c.req.valid("json").refresh_token);
