@@ -7,13 +7,13 @@ import type {
   User,
   UserService,
 } from "@app/core";
+import type { PasswordPolicy } from "@app/validators";
 import type { ClientAddressResolver } from "./client-address.js";
 import type { HttpSettings, RateLimitSettings } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { AccountMail } from "./mail/account-mail.js";
 import type { MailQueue } from "./mail/mail-queue.js";
 import type { Metrics } from "./metrics.js";
-import type { PasswordPolicy } from "./routes/v1/users/users.wire.js";
 
 /** What `createApp` needs; `server.ts` builds the real ones once per process, tests build their own. */
 export interface AppDeps {

@@ -5,13 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { MAX_PASSWORD_MIN_LENGTH, MIN_PASSWORD_CHARACTERS, type PasswordPolicy } from "@app/validators";
 import { z } from "zod";
-import {
-  createEmailRule,
-  createNewPasswordRule,
-  MIN_PASSWORD_CHARACTERS,
-} from "./routes/v1/users/credential-rules.js";
-import type { PasswordPolicy } from "./routes/v1/users/users.wire.js";
+import { createEmailRule, createNewPasswordRule } from "./passwords/credential-rules.js";
 
 const MIN_SECRET_BYTES = 32;
 const KNOWN_PLACEHOLDER_SECRETS = new Set([
@@ -106,8 +102,10 @@ const schema = z
         .default("http://localhost:3000")
         .transform((value) => value.replace(/\/+$/, "")),
     ),
-    // Never below the contract's 8; at most 64 so a password can still fit bcrypt's 72 bytes.
-    PASSWORD_MIN_LENGTH: integer(MIN_PASSWORD_CHARACTERS, 64).default(MIN_PASSWORD_CHARACTERS),
+    // Never below the contract's 8; capped so a password can still fit bcrypt's 72 bytes.
+    PASSWORD_MIN_LENGTH: integer(MIN_PASSWORD_CHARACTERS, MAX_PASSWORD_MIN_LENGTH).default(
+      MIN_PASSWORD_CHARACTERS,
+    ),
     REQUIRE_VERIFIED_EMAIL: z
       .enum(["true", "false", ""], { error: "must be true or false" })
       .default("false")
