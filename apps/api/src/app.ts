@@ -32,7 +32,7 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({ strict: false });
 
   app.use(requestId({ limitLength: 128 }));
-  // --- hardening (issue 4): metrics, headers (per-route CSP: see security-headers.ts), CORS, timeout ---
+  // Metrics, headers (per-route CSP: see security-headers.ts), CORS, access log, timeout.
   app.use(httpMetrics(deps.metrics));
   app.use(apiSecurityHeaders());
   if (deps.http.corsOrigins.length > 0) app.use(corsForOrigins(deps.http.corsOrigins));
@@ -41,7 +41,6 @@ export function createApp(deps: AppDeps) {
   app.use(
     timeout(deps.http.requestTimeoutMs, () => new HTTPException(503, { message: "request timed out" })),
   );
-  // --- end hardening ---
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) =>
