@@ -1,11 +1,16 @@
 import { defineConfig } from "vitest/config";
 
+// "source" makes @app/validators resolve to its TypeScript sources, so unit tests need no build.
+const conditions = ["source", "node", "import", "module", "default"];
+
 // Vitest loads its configuration through a default export; it has no named-export form.
 export default defineConfig({
   test: {
     projects: [
       {
         extends: true,
+        resolve: { conditions },
+        ssr: { resolve: { conditions, externalConditions: conditions } },
         test: { name: "unit", include: ["src/**/*.test.ts"] },
       },
       {

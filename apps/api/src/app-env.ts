@@ -7,13 +7,13 @@ import type {
   User,
   UserService,
 } from "@app/core";
+import type { PasswordPolicy } from "@app/validators";
 import type { ClientAddressResolver } from "./client-address.js";
 import type { HttpSettings, RateLimitSettings } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { AccountMail } from "./mail/account-mail.js";
 import type { MailQueue } from "./mail/mail-queue.js";
 import type { Metrics } from "./metrics.js";
-import type { PasswordPolicy } from "./routes/v1/users/users.wire.js";
 
 /** What `createApp` needs; `server.ts` builds the real ones once per process, tests build their own. */
 export interface AppDeps {
@@ -21,16 +21,13 @@ export interface AppDeps {
   database: Database;
   users: UserService;
   tokens: TokenService;
-  /** Refresh tokens, logout and logout-all (issue 8). */
+  /** Refresh tokens, logout and logout-all. */
   sessions: SessionService;
-  // --- hardening (issue 4) ---
   rateLimiter: RateLimiter;
   rateLimits: RateLimitSettings;
   clientAddress: ClientAddressResolver;
   metrics: Metrics;
   http: Pick<HttpSettings, "corsOrigins" | "requestTimeoutMs" | "readyTimeoutMs">;
-  // --- end hardening ---
-  // --- recovery (issue 8b) ---
   recovery: AccountRecoveryService;
   /** The outgoing mail queue (tests await `mail.idle()`). */
   mail: MailQueue;
@@ -39,7 +36,6 @@ export interface AppDeps {
   requireVerifiedEmail: boolean;
   /** `PASSWORD_MIN_LENGTH`; absent = 8 characters. */
   passwordPolicy?: PasswordPolicy;
-  // --- end recovery ---
   /** Folder of the built web app to serve at `/`; absent in tests that only exercise the API. */
   webDistDir?: string;
 }

@@ -19,6 +19,7 @@ import { registerApiDocs } from "./openapi.js";
 import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { adminUsersRoutes } from "./routes/v1/users/admin-users.routes.js";
+import { passwordPolicyRoutes } from "./routes/v1/users/password-policy.routes.js";
 import { recoveryRoutes } from "./routes/v1/users/recovery.routes.js";
 import { usersRoutes } from "./routes/v1/users/users.routes.js";
 import { webRoutes } from "./routes/web.routes.js";
@@ -57,11 +58,12 @@ export function createApp(deps: AppDeps) {
   // AbortController) even for a GET; skipping bodiless methods doubled /health throughput in the bench.
   app.use((c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
 
-  // usersRoutes first: its `/me` must match before the admin routes' `/{id}`.
+  // The admin routes last: their `/{id}` must not see `/me` or `/password-policy`.
   const routes = app
     .route("/", healthRoutes(deps))
     .route("/v1/users", usersRoutes(deps))
     .route("/v1/users", recoveryRoutes(deps))
+    .route("/v1/users", passwordPolicyRoutes(deps))
     .route("/v1/users", adminUsersRoutes(deps));
   registerApiDocs(app);
 

@@ -1,5 +1,5 @@
 /**
- * Cluster mode of the Node entry (issue 7): with a PostgreSQL `DATABASE_URL`, the primary forks
+ * Cluster mode of the Node entry: with a PostgreSQL `DATABASE_URL`, the primary forks
  * `WEB_CONCURRENCY` workers that share the port, restarts one that dies unexpectedly (with backoff),
  * forwards SIGTERM/SIGINT and exits 0 once every worker has exited. The primary serves nothing and never
  * opens the database, so it imports nothing heavy.
@@ -13,8 +13,16 @@ const RESTART_BASE_DELAY_MS = 100;
 const RESTART_MAX_DELAY_MS = 10_000;
 /** Workers that die this many times in a row without ever listening mean the service cannot start. */
 const MAX_CONSECUTIVE_FAILURES = 10;
-/** Longer than a worker's own grace period, so workers finish their in-flight requests first. */
-const SHUTDOWN_TIMEOUT_MS = 15_000;
+/**
+ * What the primary adds to a worker's own grace period (SHUTDOWN_TIMEOUT_MS) before it kills the workers:
+ * a worker that runs out of time still flushes its logs (up to a second) and exits by itself first.
+ */
+export const PRIMARY_SHUTDOWN_MARGIN_MS = 5000;
+
+/** How long the primary waits for its workers after a signal: always longer than the workers wait. */
+export function primaryShutdownDeadlineMs(http: Pick<Config["http"], "shutdownTimeoutMs">): number {
+  return http.shutdownTimeoutMs + PRIMARY_SHUTDOWN_MARGIN_MS;
+}
 
 export type ProcessRole = "single" | "primary" | "worker";
 
@@ -45,11 +53,16 @@ export function runClusterPrimary(config: Config, logger: Logger): boolean {
   if (role !== "primary") return false;
   // A generated (development) secret must be the same in every worker, or a token works on one in N.
   const workerEnv = config.jwt.secretWasGenerated ? { JWT_SECRET: config.jwt.secret } : {};
-  superviseWorkers(config.webConcurrency.workers, workerEnv, logger);
+  superviseWorkers(config.webConcurrency.workers, workerEnv, primaryShutdownDeadlineMs(config.http), logger);
   return true;
 }
 
-function superviseWorkers(count: number, workerEnv: Record<string, string>, logger: Logger): void {
+function superviseWorkers(
+  count: number,
+  workerEnv: Record<string, string>,
+  shutdownDeadlineMs: number,
+  logger: Logger,
+): void {
   let stopping = false;
   let consecutiveFailures = 0;
   const listened = new WeakSet<Worker>();
@@ -102,11 +115,11 @@ function superviseWorkers(count: number, workerEnv: Record<string, string>, logg
     for (const worker of workers) worker?.process.kill(signal);
     if (workers.length === 0) process.exit(0);
     setTimeout(() => {
-      logger.error("workers did not exit in time; killing them");
+      logger.error({ shutdownDeadlineMs }, "workers did not exit in time; killing them");
       for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGKILL");
       logger.flush();
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
+    }, shutdownDeadlineMs).unref();
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

@@ -5,13 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { MAX_PASSWORD_MIN_LENGTH, MIN_PASSWORD_CHARACTERS, type PasswordPolicy } from "@app/validators";
 import { z } from "zod";
-import {
-  createEmailRule,
-  createNewPasswordRule,
-  MIN_PASSWORD_CHARACTERS,
-} from "./routes/v1/users/credential-rules.js";
-import type { PasswordPolicy } from "./routes/v1/users/users.wire.js";
+import { createEmailRule, createNewPasswordRule } from "./passwords/credential-rules.js";
 
 const MIN_SECRET_BYTES = 32;
 const KNOWN_PLACEHOLDER_SECRETS = new Set([
@@ -34,7 +30,11 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
 
-const schema = z
+/**
+ * Every variable once, with its one default; `.transform` turns the flat environment into the nested
+ * `Config`, whose type is derived from it.
+ */
+const configSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     PORT: integer(0, 65_535).default(3000),
@@ -50,13 +50,12 @@ const schema = z
     JWT_SECRET: optionalString,
     ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(900),
     JWT_LEEWAY_SECONDS: integer(0, 60).default(5),
-    // issue 8 (sessions): refresh tokens and their reuse-detection grace window.
     REFRESH_TOKEN_TTL_SECONDS: integer(300, 365 * 24 * 3600).default(30 * 24 * 3600),
     REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
     BCRYPT_COST: integer(4, 16).default(12),
     PASSWORD_HASH_MAX_QUEUE: integer(0, 10_000).default(16),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    // issue 7 (cluster mode): worker processes of the Node entry; only used with a PostgreSQL DATABASE_URL.
+    // Worker processes of the Node entry; only used with a PostgreSQL DATABASE_URL.
     WEB_CONCURRENCY: optionalString.pipe(z.coerce.number<string>().int().min(1).max(256).optional()),
     FIRST_SUPERUSER_EMAIL: optionalString,
     // Not trimmed: spaces may be part of a password.
@@ -64,7 +63,6 @@ const schema = z
       .string()
       .optional()
       .transform((value) => (value === "" ? undefined : value)),
-    // --- hardening (issue 4): faults, limits, headers, observability ---
     DATABASE_CONNECT_TIMEOUT_SECONDS: integer(1, 120).default(5),
     DATABASE_STATEMENT_TIMEOUT_MS: integer(0, 600_000).default(5000),
     REQUEST_TIMEOUT_MS: integer(100, 600_000).default(10_000),
@@ -96,8 +94,6 @@ const schema = z
       z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     ),
     LOKI_BATCH_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(60).default(5),
-    // --- end hardening ---
-    // --- recovery (issue 8b): outgoing mail, links, verification ---
     RECOVERY_LIMIT_PER_ACCOUNT: integer(1, 1_000_000_000).default(5),
     RECOVERY_LIMIT_PER_ADDRESS: integer(1, 1_000_000_000).default(30),
     SMTP_URL: optionalString.pipe(
@@ -110,13 +106,14 @@ const schema = z
         .default("http://localhost:3000")
         .transform((value) => value.replace(/\/+$/, "")),
     ),
-    // Never below the contract's 8; at most 64 so a password can still fit bcrypt's 72 bytes.
-    PASSWORD_MIN_LENGTH: integer(MIN_PASSWORD_CHARACTERS, 64).default(MIN_PASSWORD_CHARACTERS),
+    // Never below the contract's 8; capped so a password can still fit bcrypt's 72 bytes.
+    PASSWORD_MIN_LENGTH: integer(MIN_PASSWORD_CHARACTERS, MAX_PASSWORD_MIN_LENGTH).default(
+      MIN_PASSWORD_CHARACTERS,
+    ),
     REQUIRE_VERIFIED_EMAIL: z
       .enum(["true", "false", ""], { error: "must be true or false" })
       .default("false")
       .transform((value) => value === "true"),
-    // --- end recovery ---
     WEB_DIST_DIR: optionalString,
   })
   .superRefine((env, ctx) => {
@@ -127,7 +124,89 @@ const schema = z
     if (env.BCRYPT_COST < 10) {
       ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be at least 10 in production" });
     }
-  });
+  })
+  .transform((e) => ({
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR },
+    // Outside production a missing secret is replaced by a random one per process: tokens then die with
+    // the process, which is what a developer wants and what no deployment should rely on.
+    jwt: {
+      secret: e.JWT_SECRET ?? randomBytes(32).toString("hex"),
+      ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      /** How far past `exp` a token is still accepted, for clock differences between hosts. */
+      leewaySeconds: e.JWT_LEEWAY_SECONDS,
+      secretWasGenerated: e.JWT_SECRET === undefined,
+    },
+    /** Refresh tokens: lifetime, and how long a duplicate refresh gets the same pair (see the README's Sessions). */
+    sessions: {
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      reuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    },
+    bcryptCost: e.BCRYPT_COST,
+    /** bcrypt work per process: how many run at once (the cores) and how many may wait beyond them. */
+    passwordHashing: { concurrency: availableParallelism(), maxQueue: e.PASSWORD_HASH_MAX_QUEUE },
+    logLevel: e.LOG_LEVEL,
+    /** Node cluster workers (`WEB_CONCURRENCY`, default the available cores); `explicit` when the variable was set. */
+    webConcurrency: {
+      workers: e.WEB_CONCURRENCY ?? availableParallelism(),
+      explicit: e.WEB_CONCURRENCY !== undefined,
+    },
+    /** Created at start-up when no user has this email (see `ensureFirstSuperuser`). */
+    firstSuperuser:
+      e.FIRST_SUPERUSER_EMAIL !== undefined && e.FIRST_SUPERUSER_PASSWORD !== undefined
+        ? { email: e.FIRST_SUPERUSER_EMAIL, password: e.FIRST_SUPERUSER_PASSWORD }
+        : undefined,
+    /** Folder of the built web app served at `/`. */
+    webDistDir: e.WEB_DIST_DIR ?? DEFAULT_WEB_DIST_DIR,
+    /** PostgreSQL timeouts (the embedded database ignores them). */
+    databaseTimeouts: {
+      connectSeconds: e.DATABASE_CONNECT_TIMEOUT_SECONDS,
+      statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
+    /** Attempt budgets per fixed window; see the README's rate-limiting section. */
+    rateLimits: {
+      /** Failed logins (and wrong current passwords) per account from one client address. */
+      loginPerAccountAndAddress: e.LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS,
+      /** The account-wide ceiling on those failures, whatever the address. */
+      loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
+      loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
+      registerPerAddress: e.REGISTER_LIMIT_PER_ADDRESS,
+      refreshPerAddress: e.REFRESH_LIMIT_PER_ADDRESS,
+      /** Password-reset requests and verification resends per account, and all recovery routes per address. */
+      recoveryPerAccount: e.RECOVERY_LIMIT_PER_ACCOUNT,
+      recoveryPerAddress: e.RECOVERY_LIMIT_PER_ADDRESS,
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+    },
+    http: {
+      /** How many reverse proxies in front append to X-Forwarded-For (0 = trust the socket only). */
+      trustProxyHops: trustProxyHops(e.TRUST_PROXY),
+      /** Browser origins allowed by CORS; empty = no CORS headers at all. */
+      corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(",").map((origin) => origin.trim()) : [],
+      /** Backstop: a request still running after this answers 503. */
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      /** How long `/ready` waits for `select 1`. */
+      readyTimeoutMs: e.READY_TIMEOUT_MS,
+      /** How long shutdown waits for in-flight requests before exiting anyway. */
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    /** Where logs are also shipped, when set. */
+    loki: e.LOKI_URL ? { url: e.LOKI_URL, batchIntervalSeconds: e.LOKI_BATCH_INTERVAL_SECONDS } : undefined,
+    /** `smtpUrl` undefined: mails are logged (development) or dropped with a warning (production). */
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    /** Where the web app is reached; email links point there. */
+    publicUrl: e.PUBLIC_URL,
+    /** Login refuses accounts whose email is not verified (403). */
+    requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
+    /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
+    passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH } satisfies PasswordPolicy,
+  }));
+
+export type Config = z.output<typeof configSchema>;
+export type SessionSettings = Config["sessions"];
+export type RateLimitSettings = Config["rateLimits"];
+export type HttpSettings = Config["http"];
 
 /** Both or neither, with the rules registration applies, so a typo stops the start-up instead of being ignored. */
 function checkFirstSuperuser(
@@ -169,78 +248,6 @@ function weakSecretReason(secret: string | undefined): string | undefined {
   return undefined;
 }
 
-export interface Config {
-  env: "development" | "production" | "test";
-  port: number;
-  host: string;
-  database: { url: string | undefined; poolSize: number; dataDir: string };
-  /** `leewaySeconds`: how far past `exp` a token is still accepted, for clock differences between hosts. */
-  jwt: { secret: string; ttlSeconds: number; leewaySeconds: number; secretWasGenerated: boolean };
-  /** Refresh tokens: lifetime, and how long a duplicate refresh gets the same pair (see the README's Sessions). */
-  sessions: SessionSettings;
-  bcryptCost: number;
-  /** bcrypt work per process: how many run at once (the cores) and how many may wait beyond them. */
-  passwordHashing: { concurrency: number; maxQueue: number };
-  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  /** Node cluster workers (`WEB_CONCURRENCY`, default the available cores); `explicit` when the variable was set. */
-  webConcurrency: { workers: number; explicit: boolean };
-  /** Created at start-up when no user has this email (see `ensureFirstSuperuser`). */
-  firstSuperuser: { email: string; password: string } | undefined;
-  /** Folder of the built web app served at `/`. */
-  webDistDir: string;
-  // --- hardening (issue 4) ---
-  /** PostgreSQL timeouts (the embedded database ignores them). */
-  databaseTimeouts: { connectSeconds: number; statementMs: number };
-  rateLimits: RateLimitSettings;
-  http: HttpSettings;
-  /** Where logs are also shipped, when set. */
-  loki: { url: string; batchIntervalSeconds: number } | undefined;
-  // --- end hardening ---
-  // --- recovery (issue 8b) ---
-  /** `smtpUrl` undefined: mails are logged (development) or dropped with a warning (production). */
-  mail: { smtpUrl: string | undefined; from: string };
-  /** Where the web app is reached; email links point there. */
-  publicUrl: string;
-  /** Login refuses accounts whose email is not verified (403). */
-  requireVerifiedEmail: boolean;
-  /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
-  passwordPolicy: PasswordPolicy;
-  // --- end recovery ---
-}
-
-export interface SessionSettings {
-  refreshTokenTtlSeconds: number;
-  reuseGraceSeconds: number;
-}
-
-/** Attempt budgets per fixed window; see the README's rate-limiting section. */
-export interface RateLimitSettings {
-  /** Failed logins (and wrong current passwords) per account from one client address. */
-  loginPerAccountAndAddress: number;
-  /** The account-wide ceiling on those failures, whatever the address. */
-  loginPerAccount: number;
-  loginPerAddress: number;
-  registerPerAddress: number;
-  refreshPerAddress: number;
-  /** Password-reset requests and verification resends per account, and all recovery routes per address. */
-  recoveryPerAccount: number;
-  recoveryPerAddress: number;
-  windowSeconds: number;
-}
-
-export interface HttpSettings {
-  /** How many reverse proxies in front append to X-Forwarded-For (0 = trust the socket only). */
-  trustProxyHops: number;
-  /** Browser origins allowed by CORS; empty = no CORS headers at all. */
-  corsOrigins: string[];
-  /** Backstop: a request still running after this answers 503. */
-  requestTimeoutMs: number;
-  /** How long `/ready` waits for `select 1`. */
-  readyTimeoutMs: number;
-  /** How long shutdown waits for in-flight requests before exiting anyway. */
-  shutdownTimeoutMs: number;
-}
-
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
   constructor(readonly problems: string[]) {
@@ -250,72 +257,13 @@ export class ConfigError extends Error {
 
 /** Validates the environment once. Throws ConfigError listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
     );
   }
-  const e = parsed.data;
-  // Outside production a missing secret is replaced by a random one per process: tokens then die with
-  // the process, which is what a developer wants and what no deployment should rely on.
-  const secretWasGenerated = e.JWT_SECRET === undefined;
-  return {
-    env: e.NODE_ENV,
-    port: e.PORT,
-    host: e.HOST,
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR },
-    jwt: {
-      secret: e.JWT_SECRET ?? randomBytes(32).toString("hex"),
-      ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
-      leewaySeconds: e.JWT_LEEWAY_SECONDS,
-      secretWasGenerated,
-    },
-    sessions: {
-      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
-      reuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
-    },
-    bcryptCost: e.BCRYPT_COST,
-    passwordHashing: { concurrency: availableParallelism(), maxQueue: e.PASSWORD_HASH_MAX_QUEUE },
-    logLevel: e.LOG_LEVEL,
-    webConcurrency: {
-      workers: e.WEB_CONCURRENCY ?? availableParallelism(),
-      explicit: e.WEB_CONCURRENCY !== undefined,
-    },
-    firstSuperuser:
-      e.FIRST_SUPERUSER_EMAIL !== undefined && e.FIRST_SUPERUSER_PASSWORD !== undefined
-        ? { email: e.FIRST_SUPERUSER_EMAIL, password: e.FIRST_SUPERUSER_PASSWORD }
-        : undefined,
-    // --- hardening (issue 4) ---
-    databaseTimeouts: {
-      connectSeconds: e.DATABASE_CONNECT_TIMEOUT_SECONDS,
-      statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
-    },
-    rateLimits: {
-      loginPerAccountAndAddress: e.LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS,
-      loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
-      loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
-      registerPerAddress: e.REGISTER_LIMIT_PER_ADDRESS,
-      refreshPerAddress: e.REFRESH_LIMIT_PER_ADDRESS,
-      recoveryPerAccount: e.RECOVERY_LIMIT_PER_ACCOUNT,
-      recoveryPerAddress: e.RECOVERY_LIMIT_PER_ADDRESS,
-      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
-    },
-    http: {
-      trustProxyHops: trustProxyHops(e.TRUST_PROXY),
-      corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(",").map((origin) => origin.trim()) : [],
-      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
-      readyTimeoutMs: e.READY_TIMEOUT_MS,
-      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    },
-    loki: e.LOKI_URL ? { url: e.LOKI_URL, batchIntervalSeconds: e.LOKI_BATCH_INTERVAL_SECONDS } : undefined,
-    // --- end hardening ---
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
-    publicUrl: e.PUBLIC_URL,
-    requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
-    passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH },
-    webDistDir: e.WEB_DIST_DIR ?? DEFAULT_WEB_DIST_DIR,
-  };
+  return parsed.data;
 }
 
 /** `TRUST_PROXY`: unset/false = 0 hops, true = 1 (Traefik alone in front), or an explicit count. */

@@ -4,8 +4,17 @@ import { ConfigError, loadConfigFromEnvironment } from "./config.js";
 
 async function main(): Promise<void> {
   const config = loadConfigFromEnvironment();
+  // The configured timeouts apply here too: a migration against an unreachable database fails after
+  // DATABASE_CONNECT_TIMEOUT_SECONDS, as the server would, instead of after the driver's own 30 s.
   const database = await createDatabase(
-    config.database.url ? { url: config.database.url, poolSize: 1 } : { dataDir: config.database.dataDir },
+    config.database.url
+      ? {
+          url: config.database.url,
+          poolSize: 1,
+          connectTimeoutSeconds: config.databaseTimeouts.connectSeconds,
+          statementTimeoutMs: config.databaseTimeouts.statementMs,
+        }
+      : { dataDir: config.database.dataDir },
   );
   try {
     await migrateDatabase(database);

@@ -104,4 +104,10 @@ describe("PASSWORD_MIN_LENGTH", () => {
     expect(schemas.ChangePasswordRequest?.properties.new_password?.minLength).toBe(12);
     expect(schemas.PasswordResetConfirmRequest?.properties.new_password?.minLength).toBe(12);
   });
+
+  it("is served to clients at GET /v1/users/password-policy", async () => {
+    const response = await t.request("/v1/users/password-policy");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ min_length: 12, max_bytes: 72 });
+  });
 });

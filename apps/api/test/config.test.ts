@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { primaryShutdownDeadlineMs } from "../src/cluster.js";
 import { ConfigError, DEFAULT_WEB_DIST_DIR, loadConfig } from "../src/config.js";
 
 const strongSecret = "f3a9c2e7b14d6e8a0c5b9d2f7e1a4c6b8d0e2f4a6c8e0b2d";
@@ -89,7 +90,7 @@ describe("loadConfig", () => {
   });
 });
 
-describe("loadConfig: hardening settings (issue 4)", () => {
+describe("loadConfig: limits, timeouts, proxies and logs", () => {
   it("defaults: the documented budgets, timeouts, no proxy trust, no CORS, no Loki", () => {
     const config = loadConfig({});
     expect(config.rateLimits).toEqual({
@@ -184,7 +185,7 @@ describe("loadConfig: hardening settings (issue 4)", () => {
   });
 });
 
-describe("loadConfig: mail and verification (issue 8b)", () => {
+describe("loadConfig: mail, verification and password rules", () => {
   it("defaults: no SMTP, a local PUBLIC_URL, verification not required", () => {
     const config = loadConfig({});
     expect(config.mail).toEqual({ smtpUrl: undefined, from: "User Management <no-reply@localhost>" });
@@ -221,5 +222,23 @@ describe("loadConfig: mail and verification (issue 8b)", () => {
     expect(() =>
       loadConfig({ SMTP_URL: "http://mailpit", PUBLIC_URL: "ftp://x", REQUIRE_VERIFIED_EMAIL: "yes" }),
     ).toThrow(/SMTP_URL[\s\S]*PUBLIC_URL[\s\S]*REQUIRE_VERIFIED_EMAIL/);
+  });
+});
+
+describe("settings other modules derive from the configuration", () => {
+  it("the cluster primary waits longer than its workers' SHUTDOWN_TIMEOUT_MS, whatever it is", () => {
+    expect(primaryShutdownDeadlineMs(loadConfig({}).http)).toBe(15_000);
+    for (const workerGrace of ["0", "20000", "600000"]) {
+      const { http } = loadConfig({ SHUTDOWN_TIMEOUT_MS: workerGrace });
+      expect(primaryShutdownDeadlineMs(http)).toBeGreaterThanOrEqual(http.shutdownTimeoutMs + 5000);
+    }
+  });
+
+  it("database timeouts default to what the server and the migration both use", () => {
+    expect(loadConfig({}).databaseTimeouts).toEqual({ connectSeconds: 5, statementMs: 5000 });
+    expect(
+      loadConfig({ DATABASE_CONNECT_TIMEOUT_SECONDS: "1", DATABASE_STATEMENT_TIMEOUT_MS: "0" })
+        .databaseTimeouts,
+    ).toEqual({ connectSeconds: 1, statementMs: 0 });
   });
 });

@@ -25,6 +25,7 @@ const STATUSES: Record<string, number[]> = {
   "POST /v1/users/password-reset/confirm": [204, 400, 413, 415, 422, 429, 503],
   "POST /v1/users/verify-email": [204, 400, 413, 415, 422, 429, 503],
   "POST /v1/users/verify-email/resend": [202, 401, 429, 503],
+  "GET /v1/users/password-policy": [200],
   "GET /v1/users": [200, 401, 403, 422, 503],
   "GET /v1/users/{id}": [200, 401, 403, 404, 422, 503],
   "PATCH /v1/users/{id}": [200, 400, 401, 403, 404, 409, 413, 415, 422, 503],
@@ -41,6 +42,7 @@ const PUBLIC = new Set([
   "POST /v1/users/password-reset",
   "POST /v1/users/password-reset/confirm",
   "POST /v1/users/verify-email",
+  "GET /v1/users/password-policy",
 ]);
 /** The documentation serves itself; it is not part of the API it documents. */
 const DOCUMENTATION_ROUTES = new Set([
@@ -203,6 +205,10 @@ describe("GET /openapi.json", () => {
     ]);
     expect(Object.keys(schemas.RefreshTokenRequest?.properties ?? {})).toEqual(["refresh_token"]);
     expect(schemas.Problem).toBeDefined();
+    expect(schemas.PasswordPolicy).toMatchObject({
+      required: ["min_length", "max_bytes"],
+      properties: { min_length: { type: "integer" }, max_bytes: { type: "integer" } },
+    });
   });
 });
 

@@ -4,6 +4,7 @@
  * becomes an `ApiError`; a refused token also ends the session (`onSessionExpired`) before it is thrown.
  */
 import type { AppType } from "@app/api";
+import { DEFAULT_PASSWORD_POLICY, fromPasswordPolicyResource, type PasswordPolicy } from "@app/validators";
 import { hc, type InferResponseType } from "hono/client";
 import { ApiError, apiErrorFromProblem } from "./api-error.js";
 
@@ -75,6 +76,11 @@ export interface ApiClient {
   confirmPasswordReset(request: { token: string; new_password: string }): Promise<void>;
   verifyEmail(token: string): Promise<void>;
   resendVerification(): Promise<void>;
+  /**
+   * The server's rules for a new password (`PASSWORD_MIN_LENGTH`), fetched once. If they cannot be read
+   * the contract's floor is used for the inline checks; the server still enforces its own minimum.
+   */
+  passwordPolicy(): Promise<PasswordPolicy>;
 }
 
 /**
@@ -170,6 +176,20 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (rule === "any-401" || TOKEN_PROBLEM_TYPES.has(error.type)) return expire(error);
     }
     return error;
+  }
+
+  let policy: Promise<PasswordPolicy> | undefined;
+  function loadPasswordPolicy(): Promise<PasswordPolicy> {
+    policy ??= (async () => {
+      const response = await send(() => rpc.v1.users["password-policy"].$get());
+      if (response.status !== 200) throw await failure(response);
+      return fromPasswordPolicyResource(await response.json());
+    })().catch(() => {
+      // Not cached: the next page asks again.
+      policy = undefined;
+      return DEFAULT_PASSWORD_POLICY;
+    });
+    return policy;
   }
 
   return {
@@ -271,6 +291,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       const response = await send(() => rpc.v1.users["password-reset"].confirm.$post({ json: request }));
       if (response.status !== 204) throw await failure(response);
     },
+
+    passwordPolicy: loadPasswordPolicy,
 
     async verifyEmail(token) {
       const response = await send(() => rpc.v1.users["verify-email"].$post({ json: { token } }));

@@ -1,43 +1,52 @@
 /**
- * The API's input rules, repeated in the browser so people see a problem before they submit. The server
- * stays the authority: these mirror `apps/api/src/routes/v1/users/users.wire.ts` and zod's email pattern.
+ * The API's input rules, checked in the browser so people see a problem before they submit. The rules and
+ * their words come from @app/validators, the same zod schemas the API validates with; the password
+ * minimum comes from the server's policy (`GET /v1/users/password-policy`). The server stays the
+ * authority: its common-password list, for one, is only checked there.
  */
-
-export const MAX_EMAIL_LENGTH = 254;
-export const MIN_PASSWORD_CHARACTERS = 8;
-export const MAX_PASSWORD_BYTES = 72;
-export const MAX_FULL_NAME_LENGTH = 255;
-
-// zod 4's `z.email()` pattern, which the API uses.
-const EMAIL_PATTERN =
-  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
+import {
+  createEmailRule,
+  createFullNameRule,
+  createNewPasswordRule,
+  MAX_PASSWORD_UTF8_BYTES,
+  type PasswordPolicy,
+} from "@app/validators";
+import { sentence } from "./error-mapping.js";
 
 export type FieldErrors = Partial<Record<string, string>>;
 
+const emailRule = createEmailRule();
+const fullNameRule = createFullNameRule();
+const newPasswordRules = new Map<number, ReturnType<typeof createNewPasswordRule>>();
+
+/** The first broken rule as a sentence ("must be …" → "Must be …."), or undefined. */
+function problemOf(result: {
+  error?: { issues: readonly { message: string }[] } | undefined;
+}): string | undefined {
+  const message = result.error?.issues[0]?.message;
+  return message === undefined ? undefined : sentence(message);
+}
+
 /** The error for an email field, or undefined when the API would accept it (it trims first). */
 export function validateEmail(value: string): string | undefined {
-  const email = value.trim();
-  if (email === "") return "Enter your email address.";
-  if (email.length > MAX_EMAIL_LENGTH) return `Use at most ${MAX_EMAIL_LENGTH} characters.`;
-  if (!EMAIL_PATTERN.test(email)) return "Enter a valid email address, like ada@example.com.";
-  return undefined;
+  if (value.trim() === "") return "Enter your email address.";
+  return problemOf(emailRule.safeParse(value));
 }
 
-/** Bytes as bcrypt sees them: UTF-8. */
-export function utf8ByteLength(value: string): number {
-  return new TextEncoder().encode(value).length;
-}
-
-/** The error for a new password: at least 8 characters (code points) and at most 72 UTF-8 bytes. */
-export function validateNewPassword(value: string): string | undefined {
+/** The error for a new password under the server's policy: characters as code points, bytes as UTF-8. */
+export function validateNewPassword(value: string, policy: PasswordPolicy): string | undefined {
   if (value === "") return "Choose a password.";
-  if ([...value].length < MIN_PASSWORD_CHARACTERS) {
-    return `Use at least ${MIN_PASSWORD_CHARACTERS} characters.`;
+  let rule = newPasswordRules.get(policy.minLength);
+  if (!rule) {
+    rule = createNewPasswordRule(policy.minLength);
+    newPasswordRules.set(policy.minLength, rule);
   }
-  if (utf8ByteLength(value) > MAX_PASSWORD_BYTES) {
-    return `Too long: at most ${MAX_PASSWORD_BYTES} bytes (fewer characters if you use accents or emoji).`;
-  }
-  return undefined;
+  return problemOf(rule.safeParse(value));
+}
+
+/** The hint under a new-password field. */
+export function newPasswordHint(policy: PasswordPolicy): string {
+  return `At least ${policy.minLength} characters and at most ${MAX_PASSWORD_UTF8_BYTES} bytes.`;
 }
 
 /** Sign-in and "current password" only need something typed: the rules apply when a password is set. */
@@ -46,9 +55,7 @@ export function validateRequired(value: string, message: string): string | undef
 }
 
 export function validateFullName(value: string): string | undefined {
-  return value.trim().length > MAX_FULL_NAME_LENGTH
-    ? `Use at most ${MAX_FULL_NAME_LENGTH} characters.`
-    : undefined;
+  return problemOf(fullNameRule.safeParse(value));
 }
 
 export interface RegisterInput {
@@ -57,11 +64,11 @@ export interface RegisterInput {
   password: string;
 }
 
-export function validateRegister(input: RegisterInput): FieldErrors {
+export function validateRegister(input: RegisterInput, policy: PasswordPolicy): FieldErrors {
   return compact({
     email: validateEmail(input.email),
     full_name: validateFullName(input.fullName),
-    password: validateNewPassword(input.password),
+    password: validateNewPassword(input.password, policy),
   });
 }
 
@@ -76,22 +83,24 @@ export function validateProfile(input: { email: string; fullName: string }): Fie
   return compact({ email: validateEmail(input.email), full_name: validateFullName(input.fullName) });
 }
 
-export function validatePasswordChange(input: {
-  currentPassword: string;
-  newPassword: string;
-  confirmPassword: string;
-}): FieldErrors {
+export function validatePasswordChange(
+  input: { currentPassword: string; newPassword: string; confirmPassword: string },
+  policy: PasswordPolicy,
+): FieldErrors {
   return compact({
     current_password: validateRequired(input.currentPassword, "Enter your current password."),
-    new_password: validateNewPassword(input.newPassword),
+    new_password: validateNewPassword(input.newPassword, policy),
     confirm_password:
       input.confirmPassword === input.newPassword ? undefined : "The two new passwords do not match.",
   });
 }
 
-export function validatePasswordReset(input: { newPassword: string; confirmPassword: string }): FieldErrors {
+export function validatePasswordReset(
+  input: { newPassword: string; confirmPassword: string },
+  policy: PasswordPolicy,
+): FieldErrors {
   return compact({
-    new_password: validateNewPassword(input.newPassword),
+    new_password: validateNewPassword(input.newPassword, policy),
     confirm_password:
       input.confirmPassword === input.newPassword ? undefined : "The two new passwords do not match.",
   });

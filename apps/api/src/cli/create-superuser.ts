@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, loadConfigFromEnvironment } from "../config.js";
 import { createDeps } from "../deps.js";
 import { createLogger } from "../logger.js";
-import { createNewPasswordSchema, emailSchema } from "../routes/v1/users/users.wire.js";
+import { createEmailRule, createNewPasswordRule } from "../passwords/credential-rules.js";
 
 const USAGE = `usage: users:create-superuser [--email EMAIL] [--password PASSWORD | --password-stdin]
 
@@ -52,9 +52,9 @@ async function main(): Promise<number> {
     email ??= await ask("Email: ");
     password ??= await askHidden("Password: ");
   }
-  const parsedEmail = emailSchema.safeParse(email);
+  const parsedEmail = createEmailRule().safeParse(email);
   if (!parsedEmail.success) throw new UsageError(`email ${parsedEmail.error.issues[0]?.message}`);
-  const parsedPassword = createNewPasswordSchema(config.passwordPolicy.minLength).safeParse(password);
+  const parsedPassword = createNewPasswordRule(config.passwordPolicy.minLength).safeParse(password);
   if (!parsedPassword.success) throw new UsageError(`password ${parsedPassword.error.issues[0]?.message}`);
 
   const deps = await createDeps(config, createLogger({ env: config.env, logLevel: "silent" }));

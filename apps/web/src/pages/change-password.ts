@@ -2,10 +2,11 @@ import { ApiError } from "../api-error.js";
 import { h, link } from "../dom.js";
 import { buildForm } from "../form.js";
 import type { Page } from "../page.js";
-import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARACTERS, validatePasswordChange } from "../validation.js";
+import { newPasswordHint, validatePasswordChange } from "../validation.js";
 
-export const changePasswordPage: Page = ({ api, user, navigate, setUser }) => {
+export const changePasswordPage: Page = async ({ api, user, navigate, setUser }) => {
   if (!user) throw new Error("the password page needs a signed-in user");
+  const policy = await api.passwordPolicy();
   const form = buildForm<{ current_password: string; new_password: string; confirm_password: string }>({
     id: "change-password",
     fields: [
@@ -20,7 +21,7 @@ export const changePasswordPage: Page = ({ api, user, navigate, setUser }) => {
         label: "New password",
         type: "password",
         autocomplete: "new-password",
-        hint: `At least ${MIN_PASSWORD_CHARACTERS} characters and at most ${MAX_PASSWORD_BYTES} bytes.`,
+        hint: newPasswordHint(policy),
       },
       {
         name: "confirm_password",
@@ -31,11 +32,14 @@ export const changePasswordPage: Page = ({ api, user, navigate, setUser }) => {
     ],
     submitLabel: "Change password",
     validate: (values) =>
-      validatePasswordChange({
-        currentPassword: values.current_password,
-        newPassword: values.new_password,
-        confirmPassword: values.confirm_password,
-      }),
+      validatePasswordChange(
+        {
+          currentPassword: values.current_password,
+          newPassword: values.new_password,
+          confirmPassword: values.confirm_password,
+        },
+        policy,
+      ),
     errors: { unauthorizedField: "current_password" },
     footer: link("/profile", "Cancel", { class: "button button-quiet" }),
     async onSubmit(values) {

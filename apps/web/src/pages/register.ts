@@ -1,9 +1,10 @@
 import { h, link } from "../dom.js";
 import { buildForm } from "../form.js";
 import type { Page } from "../page.js";
-import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARACTERS, validateRegister } from "../validation.js";
+import { newPasswordHint, validateRegister } from "../validation.js";
 
-export const registerPage: Page = ({ api, navigate }) => {
+export const registerPage: Page = async ({ api, navigate }) => {
+  const policy = await api.passwordPolicy();
   const form = buildForm<{ email: string; full_name: string; password: string }>({
     id: "register",
     fields: [
@@ -14,13 +15,16 @@ export const registerPage: Page = ({ api, navigate }) => {
         label: "Password",
         type: "password",
         autocomplete: "new-password",
-        hint: `At least ${MIN_PASSWORD_CHARACTERS} characters and at most ${MAX_PASSWORD_BYTES} bytes. A few random words make a good one.`,
+        hint: `${newPasswordHint(policy)} A few random words make a good one.`,
       },
     ],
     submitLabel: "Create account",
     busyLabel: "Creating account…",
     validate: (values) =>
-      validateRegister({ email: values.email, fullName: values.full_name, password: values.password }),
+      validateRegister(
+        { email: values.email, fullName: values.full_name, password: values.password },
+        policy,
+      ),
     errors: { conflictField: "email" },
     async onSubmit(values) {
       const fullName = values.full_name.trim();

@@ -1,10 +1,11 @@
 import { h, link } from "../dom.js";
 import { buildForm } from "../form.js";
 import type { Page } from "../page.js";
-import { MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARACTERS, validatePasswordReset } from "../validation.js";
+import { newPasswordHint, validatePasswordReset } from "../validation.js";
 
 /** The page a reset email links to: `/reset-password?token=…`. */
-export const resetPasswordPage: Page = ({ api, query, navigate }) => {
+export const resetPasswordPage: Page = async ({ api, query, navigate }) => {
+  const policy = await api.passwordPolicy();
   const token = query.get("token") ?? "";
   const form = buildForm<{ new_password: string; confirm_password: string }>({
     id: "reset-password",
@@ -14,7 +15,7 @@ export const resetPasswordPage: Page = ({ api, query, navigate }) => {
         label: "New password",
         type: "password",
         autocomplete: "new-password",
-        hint: `At least ${MIN_PASSWORD_CHARACTERS} characters and at most ${MAX_PASSWORD_BYTES} bytes; not a well-known password.`,
+        hint: `${newPasswordHint(policy)} Not a well-known password.`,
       },
       {
         name: "confirm_password",
@@ -26,7 +27,10 @@ export const resetPasswordPage: Page = ({ api, query, navigate }) => {
     submitLabel: "Set the new password",
     busyLabel: "Saving…",
     validate: (values) =>
-      validatePasswordReset({ newPassword: values.new_password, confirmPassword: values.confirm_password }),
+      validatePasswordReset(
+        { newPassword: values.new_password, confirmPassword: values.confirm_password },
+        policy,
+      ),
     async onSubmit(values) {
       await api.confirmPasswordReset({ token, new_password: values.new_password });
       api.signOut();

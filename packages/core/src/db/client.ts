@@ -49,11 +49,16 @@ export interface DatabaseOptions {
 
 const casing = "snake_case";
 
-/** Where each PostgreSQL Database connects, for the migrator's own dedicated connection (kept out of the public shape). */
-const postgresUrls = new WeakMap<Database, string>();
+/**
+ * Where and how each PostgreSQL Database connects, for the migrator's own dedicated connection (kept out
+ * of the public shape).
+ */
+const postgresTargets = new WeakMap<Database, { url: string; connectTimeoutSeconds: number }>();
 
-export function postgresUrlOf(database: Database): string | undefined {
-  return postgresUrls.get(database);
+export function postgresTargetOf(
+  database: Database,
+): { url: string; connectTimeoutSeconds: number } | undefined {
+  return postgresTargets.get(database);
 }
 
 /**
@@ -91,11 +96,12 @@ async function openPglite(dataDir: string): Promise<PGlite> {
 
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const max = options.poolSize ?? 10;
+  const connectTimeoutSeconds = options.connectTimeoutSeconds ?? 5;
   // Unique per pool, so pg_stat_activity can tell this pool's connections from other processes'.
   const applicationName = `user-management:${process.pid}:${randomBytes(3).toString("hex")}`;
   const client = postgres(url, {
     max,
-    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    connect_timeout: connectTimeoutSeconds,
     idle_timeout: options.idleTimeoutSeconds ?? 60,
     // postgres.js waits 3^n/100 s (up to 20 s) before each reconnect after n failures, and queries queue
     // behind that wait: during an outage they would hang, and after it the pool would stay away for up
@@ -129,6 +135,6 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     },
     close: () => client.end({ timeout: 5 }),
   };
-  postgresUrls.set(database, url);
+  postgresTargets.set(database, { url, connectTimeoutSeconds });
   return database;
 }

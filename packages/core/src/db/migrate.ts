@@ -3,7 +3,7 @@ import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
-import { type Database, postgresUrlOf } from "./client.js";
+import { type Database, postgresTargetOf } from "./client.js";
 
 /** The committed SQL migrations; the same path from `src/db/` and `dist/db/`. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
@@ -23,9 +23,15 @@ export async function migrateDatabase(database: Database): Promise<void> {
   }
   // Migrations run on one dedicated connection that holds a session advisory lock, so replicas starting
   // together take turns and the later ones find nothing left to do.
-  const url = postgresUrlOf(database);
-  if (!url) throw new Error("migrateDatabase: this PostgreSQL database was not opened by createDatabase");
-  const connection = postgres(url, { max: 1, onnotice: () => {} });
+  const target = postgresTargetOf(database);
+  if (!target) throw new Error("migrateDatabase: this PostgreSQL database was not opened by createDatabase");
+  // The pool's connect timeout, but not its statement timeout: waiting for another replica's lock, or
+  // building an index, may rightly take longer than any request should.
+  const connection = postgres(target.url, {
+    max: 1,
+    connect_timeout: target.connectTimeoutSeconds,
+    onnotice: () => {},
+  });
   try {
     await connection`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     await migratePostgres(drizzle({ client: connection }), { migrationsFolder: MIGRATIONS_FOLDER });

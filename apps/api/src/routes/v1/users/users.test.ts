@@ -18,6 +18,15 @@ describe.each(testDatabaseKinds)("users API on %s", (kind) => {
     await t.dispose();
   });
 
+  describe("GET /v1/users/password-policy", () => {
+    it("tells anyone the rules for a new password, the contract's floor by default", async () => {
+      const response = await t.request("/v1/users/password-policy");
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await response.json()).toEqual({ min_length: 8, max_bytes: 72 });
+    });
+  });
+
   describe("POST /v1/users/", () => {
     it("creates a user: 201, Location, the resource and never a password or hash", async () => {
       const response = await t.postJson("/v1/users/", {

@@ -3,15 +3,20 @@
  * one mapper from a domain user to JSON. Rows are never serialised directly; that is how hashes leak.
  */
 import type { SessionTokens, User } from "@app/core";
+import {
+  DEFAULT_PASSWORD_POLICY,
+  MAX_EMAIL_LENGTH,
+  MIN_PASSWORD_CHARACTERS,
+  type PasswordPolicy,
+} from "@app/validators";
 import { z } from "@hono/zod-openapi";
 import {
   createEmailRule,
+  createFullNameRule,
   createNewPasswordRule,
-  MAX_EMAIL_LENGTH,
-  MIN_PASSWORD_CHARACTERS,
-} from "./credential-rules.js";
+} from "../../../passwords/credential-rules.js";
 
-export { MAX_EMAIL_LENGTH, MIN_PASSWORD_CHARACTERS } from "./credential-rules.js";
+export { MAX_EMAIL_LENGTH, MIN_PASSWORD_CHARACTERS } from "@app/validators";
 
 export const emailSchema = createEmailRule().openapi({
   type: "string",
@@ -35,14 +40,7 @@ export function createNewPasswordSchema(minLength: number = MIN_PASSWORD_CHARACT
 
 export const newPasswordSchema = createNewPasswordSchema();
 
-export const fullNameSchema = z
-  .string()
-  .trim()
-  .max(255, "must be at most 255 characters")
-  // PostgreSQL text cannot hold U+0000; refuse it here rather than fail at the database.
-  .refine((value) => !value.includes("\u0000"), "must not contain NUL characters")
-  .nullable()
-  .openapi({ example: "Ada Lovelace" });
+export const fullNameSchema = createFullNameRule().nullable().openapi({ example: "Ada Lovelace" });
 
 /** Login checks credentials, not password rules: a password that could never have been set simply fails. */
 const loginPasswordSchema = z
@@ -193,13 +191,6 @@ export function toUserResource(user: User): UserResource {
     updated_at: user.updatedAt.toISOString(),
   };
 }
-
-/** What the password rules depend on (see `PASSWORD_MIN_LENGTH`). */
-export interface PasswordPolicy {
-  minLength: number;
-}
-
-export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: MIN_PASSWORD_CHARACTERS };
 
 const bodiesByMinLength = new Map<number, ReturnType<typeof buildPasswordBodySchemas>>();
 

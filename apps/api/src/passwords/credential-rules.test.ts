@@ -1,7 +1,8 @@
 import { MAX_PASSWORD_BYTES } from "@app/auth";
+import { MAX_PASSWORD_UTF8_BYTES } from "@app/validators";
 import { describe, expect, it } from "vitest";
-import { createEmailRule, createNewPasswordRule, MAX_PASSWORD_UTF8_BYTES } from "./credential-rules.js";
-import { emailSchema, newPasswordSchema } from "./users.wire.js";
+import { emailSchema, fullNameSchema, newPasswordSchema } from "../routes/v1/users/users.wire.js";
+import { createEmailRule, createFullNameRule, createNewPasswordRule } from "./credential-rules.js";
 
 describe("credential rules", () => {
   it("use bcrypt's byte limit from @app/auth", () => {
@@ -23,4 +24,18 @@ describe("credential rules", () => {
       );
     },
   );
+
+  it.each(["Ada", "x".repeat(255), "x".repeat(256), "Ada\u0000"])(
+    "judge the full name %j as the wire schema does",
+    (name) => {
+      expect(createFullNameRule().safeParse(name).success).toBe(fullNameSchema.safeParse(name).success);
+    },
+  );
+
+  it("add the common-password list to the shared rules", () => {
+    expect(createNewPasswordRule().safeParse("password1").error?.issues[0]?.message).toBe(
+      "is too common; choose another",
+    );
+    expect(createNewPasswordRule().safeParse("correct horse battery").success).toBe(true);
+  });
 });
