@@ -113,6 +113,12 @@ const schema = z
       .default("false")
       .transform((value) => value === "true"),
     // --- end recovery ---
+    // --- account changes and scheduled clean-up ---
+    EMAIL_CHANGE_LIMIT_PER_USER: integer(1, 1_000_000_000).default(5),
+    EMAIL_CHANGE_LIMIT_PER_NEW_EMAIL: integer(1, 1_000_000_000).default(3),
+    MAINTENANCE_INTERVAL_SECONDS: integer(0, 7 * 24 * 3600).default(600),
+    MAINTENANCE_BATCH_SIZE: integer(1, 100_000).default(1000),
+    // --- end account changes ---
     WEB_DIST_DIR: optionalString,
   })
   .superRefine((env, ctx) => {
@@ -199,6 +205,7 @@ export interface Config {
   /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
   passwordPolicy: PasswordPolicy;
   // --- end recovery ---
+  maintenance: MaintenanceSettings;
 }
 
 export interface SessionSettings {
@@ -215,7 +222,16 @@ export interface RateLimitSettings {
   /** Password-reset requests and verification resends per account, and all recovery routes per address. */
   recoveryPerAccount: number;
   recoveryPerAddress: number;
+  /** Email changes per user, and per new address (so one address cannot be mailed from many accounts). */
+  emailChangePerUser: number;
+  emailChangePerNewEmail: number;
   windowSeconds: number;
+}
+
+/** The periodic sweep of spent tokens (see `startMaintenance`); `intervalSeconds: 0` turns it off. */
+export interface MaintenanceSettings {
+  intervalSeconds: number;
+  batchSize: number;
 }
 
 export interface HttpSettings {
@@ -286,6 +302,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       refreshPerAddress: e.REFRESH_LIMIT_PER_ADDRESS,
       recoveryPerAccount: e.RECOVERY_LIMIT_PER_ACCOUNT,
       recoveryPerAddress: e.RECOVERY_LIMIT_PER_ADDRESS,
+      emailChangePerUser: e.EMAIL_CHANGE_LIMIT_PER_USER,
+      emailChangePerNewEmail: e.EMAIL_CHANGE_LIMIT_PER_NEW_EMAIL,
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     },
     http: {
@@ -302,6 +320,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
     passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH },
     webDistDir: e.WEB_DIST_DIR ?? DEFAULT_WEB_DIST_DIR,
+    maintenance: { intervalSeconds: e.MAINTENANCE_INTERVAL_SECONDS, batchSize: e.MAINTENANCE_BATCH_SIZE },
   };
 }
 

@@ -18,7 +18,7 @@ const STATUSES: Record<string, number[]> = {
   "POST /v1/users/logout": [204, 400, 413, 415, 422, 503],
   "POST /v1/users/logout-all": [204, 401, 503],
   "GET /v1/users/me": [200, 401, 503],
-  "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 503],
+  "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 429, 503],
   "DELETE /v1/users/me": [204, 401, 409, 503],
   "POST /v1/users/me/password": [204, 400, 401, 413, 415, 422, 503],
   "POST /v1/users/password-reset": [202, 400, 413, 415, 422, 429, 503],
@@ -164,6 +164,7 @@ describe("GET /openapi.json", () => {
     >;
     expect(schemas.RegisterRequest?.properties.email).toMatchObject({ format: "email", maxLength: 254 });
     expect(schemas.UpdateMeRequest?.properties.email).toMatchObject({ format: "email" });
+    expect(schemas.UpdateMeRequest?.properties.current_password).toMatchObject({ format: "password" });
     expect(Object.keys(schemas.AdminUpdateUserRequest?.properties ?? {}).sort()).toEqual([
       "email",
       "full_name",

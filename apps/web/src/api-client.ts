@@ -25,6 +25,8 @@ export interface RegisterRequest {
 export interface ProfileUpdate {
   email?: string;
   full_name?: string | null;
+  /** Required with a new `email`. */
+  current_password?: string;
 }
 
 export interface PasswordChange {
@@ -221,7 +223,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
     async updateMe(update) {
       const response = await authorized((headers) => rpc.v1.users.me.$patch({ json: update }, { headers }));
-      if (response.status !== 200) throw await failure(response, "any-401");
+      // A wrong current password is a 401 too, and must not end the session.
+      if (response.status !== 200) throw await failure(response, "token-problems-only");
       return response.json();
     },
 

@@ -122,11 +122,17 @@ export const problemSchema = z
   })
   .openapi("Problem");
 
-/** `PATCH /v1/users/me`: only these fields; others are dropped. An empty object changes nothing. */
+/**
+ * `PATCH /v1/users/me`: only these fields; others are dropped. An empty object changes nothing. A new
+ * email needs `current_password` (checked in the handler, which knows the current email).
+ */
 export const updateMeBodySchema = z
   .object({
     email: emailSchema.optional(),
     full_name: fullNameSchema.optional(),
+    current_password: loginPasswordSchema.optional().openapi({
+      description: "Required when `email` changes; not needed to change `full_name` alone",
+    }),
   })
   .openapi("UpdateMeRequest");
 
