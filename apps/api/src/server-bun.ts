@@ -8,6 +8,7 @@ import { createApp } from "./app.js";
 import { ConfigError, loadConfigFromEnvironment } from "./config.js";
 import { createDeps } from "./deps.js";
 import { createLogger } from "./logger.js";
+import { startMaintenance } from "./maintenance.js";
 
 /** The slice of Bun's global we use, typed here so the workspace does not need bun-types. */
 interface BunServer {
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     );
   }
   const deps = await createDeps(config, logger);
+  const maintenance = startMaintenance({ database: deps.database, logger, settings: config.maintenance });
   const app = createApp(deps);
   const server = Bun.serve({ fetch: app.fetch, port: config.port, hostname: config.host });
   logger.info(
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     force.unref();
     server
       .stop(false)
+      .then(() => maintenance.stop())
       .then(() => deps.database.close())
       .catch((error: unknown) => logger.error({ err: error }, "shutting down failed"))
       .finally(() => {
