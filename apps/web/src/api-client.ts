@@ -282,7 +282,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
     async resendVerification() {
       const response = await send(() =>
-        rpc.v1.users["verify-email"].resend.$post(undefined, { headers: bearer() }),
+        rpc.v1.users["verify-email"].resend.$post({ json: {} }, { headers: bearer() }),
       );
       if (response.status !== 202) throw await failure(response, "any-401");
     },

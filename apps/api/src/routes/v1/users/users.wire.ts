@@ -146,6 +146,15 @@ export const oneTimeTokenSchema = z
   .max(256, "is too long")
   .openapi({ example: "q3V9w0c4bqO3m1o6zj2k4Yb8m5H4cR7pT2xN1aL0sEw" });
 
+/** `POST /verify-email/resend` without a token: the address to send a new link to. */
+export const resendVerificationBodySchema = z
+  .object({
+    email: emailSchema
+      .optional()
+      .openapi({ description: "Required unless the request carries a Bearer token" }),
+  })
+  .openapi("ResendVerificationRequest");
+
 export const verifyEmailBodySchema = z.object({ token: oneTimeTokenSchema }).openapi("VerifyEmailRequest");
 
 export const acceptedSchema = z
