@@ -114,6 +114,10 @@ const configSchema = z
       .enum(["true", "false", ""], { error: "must be true or false" })
       .default("false")
       .transform((value) => value === "true"),
+    EMAIL_CHANGE_LIMIT_PER_USER: integer(1, 1_000_000_000).default(5),
+    EMAIL_CHANGE_LIMIT_PER_NEW_EMAIL: integer(1, 1_000_000_000).default(3),
+    MAINTENANCE_INTERVAL_SECONDS: integer(0, 7 * 24 * 3600).default(600),
+    MAINTENANCE_BATCH_SIZE: integer(1, 100_000).default(1000),
     WEB_DIST_DIR: optionalString,
   })
   .superRefine((env, ctx) => {
@@ -177,6 +181,9 @@ const configSchema = z
       /** Password-reset requests and verification resends per account, and all recovery routes per address. */
       recoveryPerAccount: e.RECOVERY_LIMIT_PER_ACCOUNT,
       recoveryPerAddress: e.RECOVERY_LIMIT_PER_ADDRESS,
+      /** Email changes per user, and per new address (so one address cannot be mailed from many accounts). */
+      emailChangePerUser: e.EMAIL_CHANGE_LIMIT_PER_USER,
+      emailChangePerNewEmail: e.EMAIL_CHANGE_LIMIT_PER_NEW_EMAIL,
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     },
     http: {
@@ -201,12 +208,15 @@ const configSchema = z
     requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
     /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
     passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH } satisfies PasswordPolicy,
+    /** The periodic sweep of spent tokens (see `startMaintenance`); `intervalSeconds: 0` turns it off. */
+    maintenance: { intervalSeconds: e.MAINTENANCE_INTERVAL_SECONDS, batchSize: e.MAINTENANCE_BATCH_SIZE },
   }));
 
 export type Config = z.output<typeof configSchema>;
 export type SessionSettings = Config["sessions"];
 export type RateLimitSettings = Config["rateLimits"];
 export type HttpSettings = Config["http"];
+export type MaintenanceSettings = Config["maintenance"];
 
 /** Both or neither, with the rules registration applies, so a typo stops the start-up instead of being ignored. */
 function checkFirstSuperuser(

@@ -17,7 +17,9 @@ export type RateLimitName =
   | "register_address"
   | "refresh_address"
   | "recovery_address"
-  | "recovery_account";
+  | "recovery_account"
+  | "email_change_user"
+  | "email_change_target";
 
 export interface Metrics {
   registry: Registry;

@@ -9,6 +9,7 @@ import { createApp } from "./app.js";
 import { ConfigError, loadConfigFromEnvironment } from "./config.js";
 import { createDeps, ensureFirstSuperuser } from "./deps.js";
 import { createLogger } from "./logger.js";
+import { startMaintenance } from "./maintenance.js";
 
 /** The slice of Bun's global we use, typed here so the workspace does not need bun-types. */
 interface BunServer {
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   }
   const deps = await createDeps(config, logger, { socketAddress: bunSocketAddress });
   await ensureFirstSuperuser(deps, config);
+  const maintenance = startMaintenance({ database: deps.database, logger, settings: config.maintenance });
   const app = createApp(deps);
   // The server goes in as the request's env (c.env), where bunSocketAddress finds it.
   const server = Bun.serve({
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
     force.unref();
     server
       .stop(false)
+      .then(() => maintenance.stop())
       .then(() => deps.database.close())
       .catch((error: unknown) => logger.error({ err: error }, "shutting down failed"))
       .finally(() => {

@@ -6,6 +6,7 @@
 import { runClusterPrimary } from "./cluster.js";
 import { ConfigError, loadConfigFromEnvironment } from "./config.js";
 import { createLogger } from "./logger.js";
+import { startMaintenance } from "./maintenance.js";
 import { installGracefulShutdown } from "./shutdown.js";
 
 async function main(): Promise<void> {
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   ]);
   const deps = await createDeps(config, logger);
   await ensureFirstSuperuser(deps, config);
+  const maintenance = startMaintenance({ database: deps.database, logger, settings: config.maintenance });
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.http.shutdownTimeoutMs,
     mail: deps.mail,
+    maintenance,
   });
 }
 

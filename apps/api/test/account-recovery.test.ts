@@ -163,7 +163,7 @@ describe("password reset and email verification over real SMTP", () => {
     const patched = await t.request("/v1/users/me", {
       method: "PATCH",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify({ email: moved }),
+      body: JSON.stringify({ email: moved, current_password: PASSWORD }),
     });
     expect(((await patched.json()) as { email_verified: boolean }).email_verified).toBe(false);
     const first = linkIn((await mailTo(moved, /confirm your email/i)).message, "verify-email");

@@ -101,6 +101,8 @@ describe("loadConfig: limits, timeouts, proxies and logs", () => {
       refreshPerAddress: 300,
       recoveryPerAccount: 5,
       recoveryPerAddress: 30,
+      emailChangePerUser: 5,
+      emailChangePerNewEmail: 3,
       windowSeconds: 900,
     });
     expect(config.http).toEqual({
@@ -123,6 +125,8 @@ describe("loadConfig: limits, timeouts, proxies and logs", () => {
       REFRESH_LIMIT_PER_ADDRESS: "9",
       RECOVERY_LIMIT_PER_ACCOUNT: "3",
       RECOVERY_LIMIT_PER_ADDRESS: "9",
+      EMAIL_CHANGE_LIMIT_PER_USER: "4",
+      EMAIL_CHANGE_LIMIT_PER_NEW_EMAIL: "2",
       RATE_LIMIT_WINDOW_SECONDS: "60",
       TRUST_PROXY: "true",
       CORS_ORIGINS: "https://app.example.com, http://localhost:5173",
@@ -142,6 +146,8 @@ describe("loadConfig: limits, timeouts, proxies and logs", () => {
       refreshPerAddress: 9,
       recoveryPerAccount: 3,
       recoveryPerAddress: 9,
+      emailChangePerUser: 4,
+      emailChangePerNewEmail: 2,
       windowSeconds: 60,
     });
     expect(config.http).toEqual({

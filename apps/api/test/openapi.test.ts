@@ -18,13 +18,13 @@ const STATUSES: Record<string, number[]> = {
   "POST /v1/users/logout": [204, 400, 413, 415, 422, 503],
   "POST /v1/users/logout-all": [204, 401, 503],
   "GET /v1/users/me": [200, 401, 503],
-  "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 503],
+  "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 429, 503],
   "DELETE /v1/users/me": [204, 401, 409, 503],
   "POST /v1/users/me/password": [204, 400, 401, 413, 415, 422, 429, 503],
   "POST /v1/users/password-reset": [202, 400, 413, 415, 422, 429, 503],
   "POST /v1/users/password-reset/confirm": [204, 400, 413, 415, 422, 429, 503],
   "POST /v1/users/verify-email": [204, 400, 413, 415, 422, 429, 503],
-  "POST /v1/users/verify-email/resend": [202, 401, 429, 503],
+  "POST /v1/users/verify-email/resend": [202, 400, 401, 413, 415, 422, 429, 503],
   "GET /v1/users/password-policy": [200],
   "GET /v1/users": [200, 401, 403, 422, 503],
   "GET /v1/users/{id}": [200, 401, 403, 404, 422, 503],
@@ -44,6 +44,8 @@ const PUBLIC = new Set([
   "POST /v1/users/verify-email",
   "GET /v1/users/password-policy",
 ]);
+/** Signed in or not: a Bearer token when present, otherwise the body says whom it is for. */
+const OPTIONAL_BEARER = new Set(["POST /v1/users/verify-email/resend"]);
 /** The documentation serves itself; it is not part of the API it documents. */
 const DOCUMENTATION_ROUTES = new Set([
   "GET /openapi.json",
@@ -147,6 +149,8 @@ describe("GET /openapi.json", () => {
     });
     for (const { key, op } of operations()) {
       if (PUBLIC.has(key)) expect(op.security, key).toBeUndefined();
+      else if (OPTIONAL_BEARER.has(key))
+        expect(op.security, key).toEqual([{ bearerAuth: [] }, { oauth2: [] }, {}]);
       else expect(op.security, key).toEqual([{ bearerAuth: [] }, { oauth2: [] }]);
     }
   });
@@ -167,6 +171,7 @@ describe("GET /openapi.json", () => {
       "POST /v1/users/password-reset",
       "POST /v1/users/password-reset/confirm",
       "POST /v1/users/verify-email",
+      "POST /v1/users/verify-email/resend",
     ]) {
       expect(op(key)?.requestBody?.content, key).toHaveProperty("application/json");
     }
@@ -182,6 +187,7 @@ describe("GET /openapi.json", () => {
     >;
     expect(schemas.RegisterRequest?.properties.email).toMatchObject({ format: "email", maxLength: 254 });
     expect(schemas.UpdateMeRequest?.properties.email).toMatchObject({ format: "email" });
+    expect(schemas.UpdateMeRequest?.properties.current_password).toMatchObject({ format: "password" });
     expect(Object.keys(schemas.AdminUpdateUserRequest?.properties ?? {}).sort()).toEqual([
       "email",
       "full_name",

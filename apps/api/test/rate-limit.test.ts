@@ -17,6 +17,8 @@ const LIMITS: RateLimitSettings = {
   refreshPerAddress: 2,
   recoveryPerAccount: 1000,
   recoveryPerAddress: 1000,
+  emailChangePerUser: 1000,
+  emailChangePerNewEmail: 1000,
   windowSeconds: 900,
 };
 

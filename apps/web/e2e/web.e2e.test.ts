@@ -4,9 +4,13 @@
  * failed request, or a page wider than the screen; screenshots land in test-results/screenshots/.
  */
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sign } from "hono/jwt";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { type RunningServer, startServer } from "../../api/test/support/server-process.js";
 import { type Browser, launchBrowser, openPage, screenshot, type WatchedPage } from "./support/browser.js";
 import { ADMIN, E2E_JWT_SECRET, registerViaApi, uniqueEmail } from "./support/fixtures.js";
 
@@ -345,10 +349,69 @@ describe("password reset and email verification pages", () => {
   it("a verification link with a bad token shows an error", async () => {
     w.expectFailure("POST", "/v1/users/verify-email", 400);
     await page.goto(`${baseUrl}/verify-email?token=not-a-real-token`);
+    await page.getByRole("button", { name: "Confirm my email" }).click();
     const error = page.locator(".status-message.is-error");
     await error.waitFor();
     expect(await error.textContent()).toMatch(/invalid, expired or already used/);
     expect(await heading().textContent()).toBe("Confirm your email");
+  });
+});
+
+describe("confirming an email address", () => {
+  let server: RunningServer;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "web-e2e-verify-"));
+    // A server of its own, whose log holds the link it would have mailed (no SMTP in tests).
+    server = await startServer({
+      DATA_DIR: dataDir,
+      BCRYPT_COST: "4",
+      NODE_ENV: "test",
+      JWT_SECRET: E2E_JWT_SECRET,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("loading the link alone does not confirm; pressing the button does", async () => {
+    const email = uniqueEmail("confirm");
+    await registerViaApi(server.url, { email, password: PASSWORD });
+    // The mail the server would have sent is a JSON log line carrying the link.
+    const linkFor = () =>
+      server
+        .output()
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as { mail?: string; to?: string; link?: string })
+        .find((line) => line.mail === "verify_email" && line.to === email)?.link;
+    await expect.poll(linkFor, { timeout: 5000 }).toBeDefined();
+    const token = new URL(linkFor() ?? "").searchParams.get("token");
+    const verified = async () => {
+      const login = await fetch(`${server.url}/v1/users/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
+      const { access_token } = (await login.json()) as { access_token: string };
+      const me = await fetch(`${server.url}/v1/users/me`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+      return ((await me.json()) as { email_verified: boolean }).email_verified;
+    };
+
+    await page.goto(`${server.url}/verify-email?token=${token}`);
+    const confirm = page.getByRole("button", { name: "Confirm my email" });
+    await confirm.waitFor();
+    await page.waitForLoadState("networkidle");
+    expect(await verified()).toBe(false);
+
+    await confirm.click();
+    const success = page.locator(".status-message.is-success");
+    await success.waitFor();
+    expect(await success.textContent()).toBe("Your email address is confirmed.");
+    expect(await verified()).toBe(true);
   });
 });
 

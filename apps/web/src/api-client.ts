@@ -26,6 +26,8 @@ export interface RegisterRequest {
 export interface ProfileUpdate {
   email?: string;
   full_name?: string | null;
+  /** Required with a new `email`. */
+  current_password?: string;
 }
 
 export interface PasswordChange {
@@ -241,7 +243,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
     async updateMe(update) {
       const response = await authorized((headers) => rpc.v1.users.me.$patch({ json: update }, { headers }));
-      if (response.status !== 200) throw await failure(response, "any-401");
+      // A wrong current password is a 401 too, and must not end the session.
+      if (response.status !== 200) throw await failure(response, "token-problems-only");
       return response.json();
     },
 
@@ -301,7 +304,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
     async resendVerification() {
       const response = await send(() =>
-        rpc.v1.users["verify-email"].resend.$post(undefined, { headers: bearer() }),
+        rpc.v1.users["verify-email"].resend.$post({ json: {} }, { headers: bearer() }),
       );
       if (response.status !== 202) throw await failure(response, "any-401");
     },

@@ -24,6 +24,8 @@ export {
   TokenRevokedError,
   UserNotFoundError,
 } from "./errors.js";
+export type { SweepOptions, SweepResult } from "./maintenance/sweep-stale-rows.js";
+export { sweepStaleRows } from "./maintenance/sweep-stale-rows.js";
 export type { OneTimeTokenPurpose, RedeemedToken } from "./one-time-tokens/one-time-token-repository.js";
 export {
   deleteStaleOneTimeTokens,

@@ -1,4 +1,4 @@
-import type { AccountRecoveryService } from "@app/core";
+import type { AccountRecoveryService, TokenToSend } from "@app/core";
 import { passwordResetEmail } from "../emails/password-reset.js";
 import { verifyEmailEmail } from "../emails/verify-email.js";
 import type { MailQueue } from "./mail-queue.js";
@@ -8,6 +8,8 @@ export interface AccountMail {
   sendPasswordReset(email: string): Promise<void>;
   /** Issues a verification token for the user's current email and queues the mail, unless already verified. */
   sendVerification(userId: string): Promise<void>;
+  /** The same, found by email; silent when no active, unverified account has it. */
+  sendVerificationByEmail(email: string): Promise<void>;
 }
 
 /** Links point at the web app's pages: `${publicUrl}/reset-password?token=…`, `${publicUrl}/verify-email?token=…`. */
@@ -27,6 +29,13 @@ export function createAccountMail({
   };
   const minutesLeft = (expiresAt: Date) => Math.round((expiresAt.getTime() - Date.now()) / 60_000);
 
+  const mailVerification = (sent: TokenToSend | null) => {
+    if (!sent) return;
+    const link = linkTo("verify-email", sent.token);
+    const body = verifyEmailEmail({ link, ttlHours: Math.round(minutesLeft(sent.expiresAt) / 60) });
+    mail.enqueue({ to: sent.user.email, ...body }, { kind: "verify_email", link });
+  };
+
   return {
     async sendPasswordReset(email) {
       const sent = await recovery.requestPasswordReset(email);
@@ -36,11 +45,10 @@ export function createAccountMail({
       mail.enqueue({ to: sent.user.email, ...body }, { kind: "password_reset", link });
     },
     async sendVerification(userId) {
-      const sent = await recovery.requestEmailVerification(userId);
-      if (!sent) return;
-      const link = linkTo("verify-email", sent.token);
-      const body = verifyEmailEmail({ link, ttlHours: Math.round(minutesLeft(sent.expiresAt) / 60) });
-      mail.enqueue({ to: sent.user.email, ...body }, { kind: "verify_email", link });
+      mailVerification(await recovery.requestEmailVerification(userId));
+    },
+    async sendVerificationByEmail(email) {
+      mailVerification(await recovery.requestEmailVerificationByEmail(email));
     },
   };
 }

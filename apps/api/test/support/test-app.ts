@@ -43,6 +43,8 @@ export const GENEROUS_RATE_LIMITS: RateLimitSettings = {
   refreshPerAddress: 1_000_000,
   recoveryPerAccount: 1_000_000,
   recoveryPerAddress: 1_000_000,
+  emailChangePerUser: 1_000_000,
+  emailChangePerNewEmail: 1_000_000,
   windowSeconds: 900,
 };
 

@@ -25,7 +25,8 @@ export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
   }
   renderSummary();
 
-  const form = buildForm<{ full_name: string; email: string }>({
+  const emailChanged = (email: string) => email.trim().toLowerCase() !== user.email;
+  const form = buildForm<{ full_name: string; email: string; current_password: string }>({
     id: "profile",
     fields: [
       {
@@ -36,24 +37,47 @@ export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
         required: false,
       },
       { name: "email", label: "Email", type: "email", autocomplete: "email", value: user.email },
+      {
+        name: "current_password",
+        label: "Current password",
+        type: "password",
+        autocomplete: "current-password",
+        hint: "Needed to change your email.",
+        required: false,
+      },
     ],
     submitLabel: "Save changes",
-    validate: (values) => validateProfile({ email: values.email, fullName: values.full_name }),
-    errors: { conflictField: "email" },
+    validate: (values) => ({
+      ...validateProfile({ email: values.email, fullName: values.full_name }),
+      ...(emailChanged(values.email) && values.current_password === ""
+        ? { current_password: "Enter your current password to change your email." }
+        : {}),
+    }),
+    errors: { conflictField: "email", unauthorizedField: "current_password" },
     async onSubmit(values) {
       const fullName = values.full_name.trim();
       const email = values.email.trim();
       user = await api.updateMe({
         full_name: fullName === "" ? null : fullName,
-        ...(email.toLowerCase() === user.email ? {} : { email }),
+        ...(emailChanged(email) ? { email, current_password: values.current_password } : {}),
       });
       setUser(user);
       renderSummary();
       form.input("email").value = user.email;
       form.input("full_name").value = user.full_name ?? "";
+      form.input("current_password").value = "";
+      showPasswordWhenEmailChanges();
       form.showSuccess("Your profile has been saved.");
     },
   });
+
+  // The password field appears only while the email differs from the current one.
+  const passwordField = form.input("current_password").closest<HTMLElement>(".field");
+  function showPasswordWhenEmailChanges(): void {
+    if (passwordField) passwordField.hidden = !emailChanged(form.input("email").value);
+  }
+  form.input("email").addEventListener("input", showPasswordWhenEmailChanges);
+  showPasswordWhenEmailChanges();
 
   const everywhereError = h("p", { class: "form-error", role: "alert" });
   const everywhere = h("button", { type: "button", class: "button button-danger" }, "Sign out everywhere");

@@ -54,6 +54,13 @@ export interface AccountRecoveryService {
    */
   requestEmailVerification(userId: string): Promise<TokenToSend | null>;
   /**
+   * Issues a verification token for the account with this email, for someone who lost the mail and
+   * cannot sign in (`REQUIRE_VERIFIED_EMAIL`).
+   * @returns null when no active account has this email or it is already verified: the caller answers
+   * the same either way.
+   */
+  requestEmailVerificationByEmail(email: string): Promise<TokenToSend | null>;
+  /**
    * Spends the token and marks the email verified, if it is still the user's email.
    * @throws InvalidVerificationTokenError
    */
@@ -146,6 +153,30 @@ export function createAccountRecoveryService({
         expiresAt,
         now: issuedAt,
       });
+      return { user, token, expiresAt };
+    },
+
+    async requestEmailVerificationByEmail(email) {
+      const record = await getUserByEmail(db, email);
+      if (!record?.isActive || record.emailVerifiedAt !== null) {
+        // The same round trips as issuing a token, as for a password reset.
+        await redeemOneTimeToken(db, {
+          purpose: "verify_email",
+          token: randomBytes(32).toString("base64url"),
+          now: now(),
+        });
+        return null;
+      }
+      const issuedAt = now();
+      const expiresAt = new Date(issuedAt.getTime() + verifyTtlMs);
+      const token = await issueOneTimeToken(db, {
+        purpose: "verify_email",
+        userId: record.id,
+        email: record.email,
+        expiresAt,
+        now: issuedAt,
+      });
+      const { hashedPassword: _hash, ...user } = record;
       return { user, token, expiresAt };
     },
 

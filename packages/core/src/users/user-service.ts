@@ -89,6 +89,11 @@ export interface UserService {
    */
   updateProfile(userId: string, patch: ProfilePatch): Promise<User>;
   /**
+   * Checks the user's current password (before a sensitive change such as a new email).
+   * @throws IncorrectPasswordError, UserNotFoundError
+   */
+  confirmPassword(userId: string, password: string): Promise<void>;
+  /**
    * Checks the current password, stores the new one and moves `passwordChangedAt`, so every token issued
    * before now is refused; a token issued after it (a new login) is accepted at once. Every refresh token
    * is revoked and every outstanding reset or verification link spent, in the same transaction.
@@ -175,6 +180,12 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
 
     async updateProfile(userId, { email, fullName }) {
       return applyPatch(userId, { email, fullName });
+    },
+
+    async confirmPassword(userId, password) {
+      const record = await getUserRecordById(db, userId);
+      if (!record) throw new UserNotFoundError();
+      if (!(await passwords.verify(password, record.hashedPassword))) throw new IncorrectPasswordError();
     },
 
     async changePassword(userId, { currentPassword, newPassword }) {

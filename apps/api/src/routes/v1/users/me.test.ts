@@ -38,6 +38,7 @@ describe.each(testDatabaseKinds)("own account on %s", (kind) => {
       const response = await send("PATCH", "/v1/users/me", token, {
         email: `  ${newEmail.toUpperCase()} `,
         full_name: "New Name",
+        current_password: PASSWORD,
         is_superuser: true,
         is_active: false,
         password: "sneaky password",
@@ -69,9 +70,43 @@ describe.each(testDatabaseKinds)("own account on %s", (kind) => {
       const other = await signedIn();
       const { token } = await signedIn();
       await expectProblem(
-        await send("PATCH", "/v1/users/me", token, { email: ` ${other.email.toUpperCase()}` }),
+        await send("PATCH", "/v1/users/me", token, {
+          email: ` ${other.email.toUpperCase()}`,
+          current_password: PASSWORD,
+        }),
         409,
       );
+    });
+
+    it("a new email needs the current password, checked before whether the address is taken", async () => {
+      const other = await signedIn();
+      const { email, token } = await signedIn("Keeps Name");
+      const fresh = uniqueEmail("fresh");
+      for (const target of [fresh, other.email]) {
+        const missing = await expectProblem(
+          await send("PATCH", "/v1/users/me", token, { email: target }),
+          422,
+        );
+        expect(missing.errors).toEqual([
+          { path: "current_password", message: "is required to change the email" },
+        ]);
+        const wrong = await expectProblem(
+          await send("PATCH", "/v1/users/me", token, { email: target, current_password: "not my password" }),
+          401,
+        );
+        expect(wrong.type).toBe("/problems/incorrect-password");
+      }
+      expect(await (await t.me(token)).json()).toMatchObject({ email, full_name: "Keeps Name" });
+      // The unchanged email (in any case) and a name alone need no password.
+      const same = await send("PATCH", "/v1/users/me", token, {
+        email: email.toUpperCase(),
+        full_name: "Renamed",
+      });
+      expect(same.status).toBe(200);
+      expect(await same.json()).toMatchObject({ email, full_name: "Renamed" });
+      const moved = await send("PATCH", "/v1/users/me", token, { email: fresh, current_password: PASSWORD });
+      expect(moved.status).toBe(200);
+      expect(await moved.json()).toMatchObject({ email: fresh, email_verified: false });
     });
 
     it("422 for an invalid email or wrong types, 400 malformed JSON, 415 not JSON, 401 without a token", async () => {

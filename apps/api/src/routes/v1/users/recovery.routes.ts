@@ -2,11 +2,14 @@
  * Password reset and email verification. Every answer here is the same whether or not an account
  * exists: the request routes reply 202 with one fixed body, and the mail goes out (or not) afterwards.
  */
+import type { User } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
 import { createAccountBudget } from "../../../middleware/account-budget.js";
 import { accountSubject, enforce, rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
+import { buildProblem, PROBLEM_CONTENT_TYPE } from "../../../problem.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
@@ -14,6 +17,7 @@ import {
   type PasswordBodySchemas,
   passwordBodySchemas,
   passwordResetRequestSchema,
+  resendVerificationBodySchema,
   verifyEmailBodySchema,
 } from "./users.wire.js";
 
@@ -21,7 +25,8 @@ const RESET_ACCEPTED = {
   detail: "If an account with this email exists, a link to reset its password has been sent to it.",
 };
 const RESEND_ACCEPTED = {
-  detail: "If your email is not verified yet, a new verification link has been sent to it.",
+  detail:
+    "If an account with this email exists and is not verified yet, a new verification link has been sent to it.",
 };
 
 const withTokenProblem = (type: string) => ({
@@ -86,12 +91,16 @@ const resendVerificationRoute = createRoute({
   method: "post",
   path: "/verify-email/resend",
   tags: ["account recovery"],
-  summary: "Send a new verification link to your email",
-  description: "202 whether or not the email is already verified; only an unverified address gets a mail.",
-  security: BEARER_SECURITY,
+  summary: "Send a new verification link",
+  description:
+    "Signed in (Bearer, no body): to your own email. Signed out, with `{email}`: to that address, for someone who lost the mail and cannot sign in. Always 202 with the same body, whether or not an account has the address and whether or not it is verified; only an unverified address of an active account gets a mail. Budgeted per client address and per account (429 with `Retry-After`), like password reset.",
+  security: [...BEARER_SECURITY, {}],
+  request: {
+    body: { required: false, content: { "application/json": { schema: resendVerificationBodySchema } } },
+  },
   responses: {
     202: jsonContent(acceptedSchema, "Accepted"),
-    ...problemResponses(401, 429, 503),
+    ...problemResponses(400, 401, 413, 415, 422, 429, 503),
   },
 });
 
@@ -117,6 +126,13 @@ export function recoveryRoutes(deps: AppDeps) {
     perAccount: rateLimits.loginPerAccount,
   });
 
+  const authenticated = requireUser(deps);
+  // A Bearer token, when sent, must be valid (401 otherwise); without one the body names the address.
+  const userIfBearer = createMiddleware<AppEnv>(async function userIfBearer(c, next) {
+    if (c.req.header("authorization") === undefined) return next();
+    return authenticated(c, next);
+  });
+
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi({ ...passwordResetRoute, middleware: [byAddress] as const }, async (c) => {
       const { email } = c.req.valid("json");
@@ -139,12 +155,27 @@ export function recoveryRoutes(deps: AppDeps) {
       c.var.logger?.info({ userId: user.id }, "email verified");
       return c.body(null, 204);
     })
-    .openapi(
-      { ...resendVerificationRoute, middleware: [requireUser(deps), byAddress] as const },
-      async (c) => {
-        await enforce(c, accountBudget, `user:${c.var.user.id}`);
-        await accountMail.sendVerification(c.var.user.id);
+    .openapi({ ...resendVerificationRoute, middleware: [userIfBearer, byAddress] as const }, async (c) => {
+      // Set only when an Authorization header came and passed requireUser.
+      const user = c.get("user") as User | undefined;
+      if (user) {
+        await enforce(c, accountBudget, `user:${user.id}`);
+        await accountMail.sendVerification(user.id);
         return c.json(RESEND_ACCEPTED, 202);
-      },
-    );
+      }
+      const { email } = c.req.valid("json");
+      if (email === undefined) {
+        return c.json(
+          buildProblem("VALIDATION_FAILED", "The request body is invalid: see errors.", [
+            { path: "email", message: "is required without a Bearer token" },
+          ]),
+          422,
+          { "Content-Type": PROBLEM_CONTENT_TYPE },
+        );
+      }
+      // Counted for unknown and verified addresses too, so the budget tells nothing either.
+      await enforce(c, accountBudget, accountSubject(email));
+      await accountMail.sendVerificationByEmail(email);
+      return c.json(RESEND_ACCEPTED, 202);
+    });
 }

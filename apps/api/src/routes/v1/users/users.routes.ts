@@ -1,12 +1,13 @@
-import { EmailNotVerifiedError } from "@app/core";
+import { EmailNotVerifiedError, normalizeEmail } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
 import type { LoginOutcome, Metrics } from "../../../metrics.js";
 import { createAccountBudget } from "../../../middleware/account-budget.js";
-import { rateLimitByAddress } from "../../../middleware/rate-limit.js";
+import { accountSubject, enforce, rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
+import { buildProblem, PROBLEM_CONTENT_TYPE } from "../../../problem.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
@@ -142,12 +143,18 @@ const updateMeRoute = createRoute({
   tags: ["users"],
   summary: "Change your own email and/or full name",
   description:
-    "Only `email` and `full_name` are read; `full_name: null` clears it; `{}` changes nothing. The email is trimmed, lower-cased and must not belong to another user.",
+    "Only `email`, `full_name` and `current_password` are read; `full_name: null` clears it; `{}` changes nothing. The email is trimmed, lower-cased and must not belong to another user. A new email needs `current_password` (422 when it is missing, 401 when it is wrong; a wrong one counts against the account's login budget), which is checked before whether the address is taken (409). Email changes are rate-limited per user and per new address (429 with `Retry-After`). The new address gets a verification link.",
   security: BEARER_SECURITY,
   request: { body: { required: true, content: { "application/json": { schema: updateMeBodySchema } } } },
   responses: {
     200: jsonContent(userResourceSchema, "The updated user"),
-    ...problemResponses(400, 401, 409, 413, 415, 422, 503),
+    ...problemResponses(400, 413, 415, 422, 429, 503),
+    401: {
+      ...problemResponses(401)[401],
+      description:
+        "No valid access token, or a wrong `current_password` (type `/problems/incorrect-password`)",
+    },
+    409: { ...problemResponses(409)[409], description: "The new email belongs to another user" },
   },
 });
 
@@ -213,6 +220,16 @@ export function usersRoutes(deps: AppDeps) {
     perAccountAndAddress: rateLimits.loginPerAccountAndAddress,
     perAccount: rateLimits.loginPerAccount,
   });
+  const emailChangeUserBudget = {
+    ...budget,
+    name: "email_change_user" as const,
+    limit: rateLimits.emailChangePerUser,
+  };
+  const emailChangeTargetBudget = {
+    ...budget,
+    name: "email_change_target" as const,
+    limit: rateLimits.emailChangePerNewEmail,
+  };
   // --- end hardening ---
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -270,8 +287,28 @@ export function usersRoutes(deps: AppDeps) {
     )
     .openapi({ ...updateMeRoute, middleware: [authenticated] as const }, async (c) => {
       const body = c.req.valid("json");
-      const user = await users.updateProfile(c.var.user.id, { email: body.email, fullName: body.full_name });
-      if (user.email !== c.var.user.email) await accountMail.sendVerification(user.id);
+      const current = c.var.user;
+      if (body.email !== undefined && normalizeEmail(body.email) !== normalizeEmail(current.email)) {
+        if (body.current_password === undefined) {
+          // Returned rather than thrown so the typed route keeps its 422 shape; same body as the validation hook.
+          return c.json(
+            buildProblem("VALIDATION_FAILED", "The request body is invalid: see errors.", [
+              { path: "current_password", message: "is required to change the email" },
+            ]),
+            422,
+            { "Content-Type": PROBLEM_CONTENT_TYPE },
+          );
+        }
+        // Budgets first and the password before the uniqueness check: without the password, and beyond
+        // a few tries, the 409 says nothing about which addresses have accounts.
+        await enforce(c, emailChangeUserBudget, `user:${current.id}`);
+        await enforce(c, emailChangeTargetBudget, accountSubject(body.email));
+        await passwordGuesses.spend(c, current.email);
+        await users.confirmPassword(current.id, body.current_password);
+        await passwordGuesses.clearAfterSuccess(c, current.email);
+      }
+      const user = await users.updateProfile(current.id, { email: body.email, fullName: body.full_name });
+      if (user.email !== current.email) await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 200);
     })
     .openapi({ ...changePasswordRoute(bodies), middleware: [authenticated] as const }, async (c) => {

@@ -120,11 +120,17 @@ export const problemSchema = z
   })
   .openapi("Problem");
 
-/** `PATCH /v1/users/me`: only these fields; others are dropped. An empty object changes nothing. */
+/**
+ * `PATCH /v1/users/me`: only these fields; others are dropped. An empty object changes nothing. A new
+ * email needs `current_password` (checked in the handler, which knows the current email).
+ */
 export const updateMeBodySchema = z
   .object({
     email: emailSchema.optional(),
     full_name: fullNameSchema.optional(),
+    current_password: loginPasswordSchema.optional().openapi({
+      description: "Required when `email` changes; not needed to change `full_name` alone",
+    }),
   })
   .openapi("UpdateMeRequest");
 
@@ -137,6 +143,15 @@ export const oneTimeTokenSchema = z
   .min(1, "is required")
   .max(256, "is too long")
   .openapi({ example: "q3V9w0c4bqO3m1o6zj2k4Yb8m5H4cR7pT2xN1aL0sEw" });
+
+/** `POST /verify-email/resend` without a token: the address to send a new link to. */
+export const resendVerificationBodySchema = z
+  .object({
+    email: emailSchema
+      .optional()
+      .openapi({ description: "Required unless the request carries a Bearer token" }),
+  })
+  .openapi("ResendVerificationRequest");
 
 export const verifyEmailBodySchema = z.object({ token: oneTimeTokenSchema }).openapi("VerifyEmailRequest");
 

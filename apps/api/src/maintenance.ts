@@ -1,0 +1,84 @@
+/**
+ * Scheduled clean-up, started by both entries: spent and expired one-time tokens, and the refresh tokens
+ * of finished sessions, are deleted every `MAINTENANCE_INTERVAL_SECONDS` in bounded batches. Replicas
+ * may all run it; the sweep's advisory lock lets one of them work at a time.
+ */
+import { type Database, type SweepResult, sweepStaleRows } from "@app/core";
+import type { MaintenanceSettings } from "./config.js";
+import type { Logger } from "./logger.js";
+
+/** Batches per table and run: a backlog is worked off over several runs, never in one long burst. */
+const MAX_BATCHES_PER_RUN = 100;
+/** The first run comes soon after start-up, so a process that never lives a whole interval still sweeps. */
+const FIRST_RUN_DELAY_MS = 5_000;
+
+export interface Maintenance {
+  /** One sweep now (also what the timer runs). Never rejects: a failure is logged. */
+  runOnce(): Promise<SweepResult | undefined>;
+  /** Stops the timer and waits for a sweep in progress, so the database can close after it. */
+  stop(): Promise<void>;
+}
+
+export interface MaintenanceOptions {
+  database: Pick<Database, "db">;
+  logger: Logger;
+  settings: MaintenanceSettings;
+  /** Injected by tests. */
+  now?: () => Date;
+  firstRunDelayMs?: number;
+}
+
+export function startMaintenance({
+  database,
+  logger,
+  settings,
+  now = () => new Date(),
+  firstRunDelayMs = FIRST_RUN_DELAY_MS,
+}: MaintenanceOptions): Maintenance {
+  let running: Promise<SweepResult | undefined> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const runOnce = (): Promise<SweepResult | undefined> => {
+    running ??= sweepStaleRows(database.db, {
+      before: now(),
+      batchSize: settings.batchSize,
+      maxBatches: MAX_BATCHES_PER_RUN,
+    })
+      .then(
+        (result) => {
+          if (result.oneTimeTokens + result.refreshTokens > 0)
+            logger.info({ sweep: result }, "swept stale tokens");
+          return result;
+        },
+        (error: unknown) => {
+          logger.warn({ err: { type: (error as Error).name } }, "sweeping stale tokens failed");
+          return undefined;
+        },
+      )
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+
+  // A chain of timeouts rather than an interval: a slow sweep never overlaps the next one.
+  const schedule = (delayMs: number) => {
+    if (stopped || settings.intervalSeconds === 0) return;
+    timer = setTimeout(() => {
+      void runOnce().finally(() => schedule(settings.intervalSeconds * 1000));
+    }, delayMs);
+    // The sweep never keeps a process alive that has nothing else to do.
+    timer.unref();
+  };
+  schedule(Math.min(firstRunDelayMs, settings.intervalSeconds * 1000));
+
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
