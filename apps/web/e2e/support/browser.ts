@@ -28,12 +28,15 @@ export function chromiumExecutable(): string {
   // Tests may read the environment; the app's code never does.
   const path = process.env.CHROMIUM_PATH || DEFAULT_CHROMIUM_PATH;
   if (!existsSync(path)) {
-    throw new Error(
+    const failure = new Error(
       `Chromium is required for the browser tests and is missing at ${path}` +
         `${process.env.CHROMIUM_PATH ? " (CHROMIUM_PATH)" : ""}. Install it ` +
         "(Debian: `apt-get install --no-install-recommends chromium`; `.ci/run` does it), " +
         "or set CHROMIUM_PATH to a Chromium or Chrome binary.",
     );
+    // A missing program, not a bug: the message says everything, a stack through Vitest would bury it.
+    failure.stack = `${failure.name}: ${failure.message}`;
+    throw failure;
   }
   return path;
 }

@@ -34,7 +34,10 @@ export async function assertPostgresReachable(serverUrl = testDatabaseUrl()): Pr
   try {
     await sql`select 1`;
   } catch (error) {
-    throw new Error(postgresUnavailableMessage(serverUrl, error));
+    const failure = new Error(postgresUnavailableMessage(serverUrl, error));
+    // A missing service, not a bug: the message says everything, a stack through Vitest would bury it.
+    failure.stack = `${failure.name}: ${failure.message}`;
+    throw failure;
   } finally {
     await sql.end({ timeout: 1 });
   }
