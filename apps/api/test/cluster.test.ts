@@ -10,7 +10,7 @@ import { openTestDatabase, type TestDatabase } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processRole } from "../src/cluster.js";
 import { ConfigError, loadConfig } from "../src/config.js";
-import { type RunningServer, startServer } from "./support/server-process.js";
+import { nodeRuntimes, type RunningServer, startServer } from "./support/server-process.js";
 
 const PASSWORD = "correct horse battery";
 
@@ -74,7 +74,7 @@ describe("WEB_CONCURRENCY", () => {
   });
 });
 
-describe("the Node entry in cluster mode on PostgreSQL", () => {
+describe.each(nodeRuntimes)("the Node entry in cluster mode on %s with PostgreSQL", (runtime) => {
   let database: TestDatabase;
   let server: RunningServer;
 
@@ -83,7 +83,7 @@ describe("the Node entry in cluster mode on PostgreSQL", () => {
     // No JWT_SECRET: the primary's generated secret must reach every worker.
     server = await startServer(
       { DATABASE_URL: database.url ?? "", BCRYPT_COST: "4", WEB_CONCURRENCY: "2" },
-      { listeners: 2 },
+      { listeners: 2, runtime },
     );
   }, 120_000);
 
@@ -95,7 +95,7 @@ describe("the Node entry in cluster mode on PostgreSQL", () => {
   it("forks two workers that share the port and one secret, restarts a dead one, exits 0 on SIGTERM", async () => {
     expect(server.output()).toContain("cluster primary: forking 2 workers");
 
-    const email = `cluster-${Date.now()}@example.com`;
+    const email = `cluster-${runtime}-${Date.now()}@example.com`;
     const registered = await freshRequest(`${server.url}/v1/users/`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -1,6 +1,7 @@
 /**
- * Horizontal scale (issue 7): two API processes on different ports against one PostgreSQL database with
- * the same JWT_SECRET behave as one service, which is what Traefik in front of `api` replicas relies on.
+ * Horizontal scale: two API processes on different ports against one PostgreSQL database with the same
+ * JWT_SECRET behave as one service, which is what Traefik in front of `api` replicas relies on. One runs on
+ * the Node that runs the tests, the other on Node 24, as replicas do during a rolling Node upgrade.
  */
 import { openTestDatabase, type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,7 +40,10 @@ describe("two API processes on one PostgreSQL", () => {
       BCRYPT_COST: "4",
       LOGIN_LIMIT_PER_ACCOUNT: String(ACCOUNT_LIMIT),
     };
-    [a, b] = await Promise.all([startServer(env), startServer(env)]);
+    [a, b] = await Promise.all([
+      startServer(env, { runtime: "node" }),
+      startServer(env, { runtime: "node24" }),
+    ]);
   }, 120_000);
 
   afterAll(async () => {

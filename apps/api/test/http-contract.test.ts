@@ -1,6 +1,7 @@
 /**
  * The HTTP contract over real sockets, against the built server started as a process under each runtime
- * (Node: dist/server.js, Bun: dist/server-bun.js) on each database (embedded PGlite and PostgreSQL).
+ * (the Node running the tests and Node 24: dist/server.js; Bun: dist/server-bun.js) on each database
+ * (embedded PGlite and PostgreSQL).
  * In-process tests (`app.request`) cannot catch what differs between @hono/node-server and Bun.serve:
  * body streaming and limits, header handling, signals.
  */
@@ -11,7 +12,13 @@ import { join } from "node:path";
 import { openTestDatabase, type TestDatabase, testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem } from "./support/problem.js";
-import { type RunningServer, runtimes, startServer } from "./support/server-process.js";
+import {
+  executableOf,
+  type RunningServer,
+  runningExecutable,
+  runtimes,
+  startServer,
+} from "./support/server-process.js";
 
 const SECRET = "http-contract-test-secret-0123456789abcdef";
 const PASSWORD = "correct horse battery";
@@ -67,6 +74,7 @@ describe.each(combinations)("the HTTP contract on $runtime with $kind", ({ runti
   it("logs that it listens on the runtime it was started with", () => {
     expect(server.output()).toContain(kind === "postgres" ? '"database":"postgres"' : '"database":"pglite"');
     if (runtime === "bun") expect(server.output()).toContain('"runtime":"bun ');
+    expect(runningExecutable(server.process.pid)).toBe(executableOf(runtime));
   });
 
   it("GET /health → 200 with the security headers and a request id", async () => {

@@ -1,12 +1,12 @@
 /**
- * Against the built server as a real process: graceful shutdown under load, and log shipping to a
- * Loki receiver (a real HTTP server speaking the push API), or to nothing at all.
+ * Against the built server as a real process under each runtime: graceful shutdown under load, and log
+ * shipping to a Loki receiver (a real HTTP server speaking the push API), or to nothing at all.
  */
 import { createServer, type Server } from "node:http";
 import { getUserByEmail } from "@app/core";
 import { openTestDatabase, type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startServer } from "./support/server-process.js";
+import { freePort, nodeRuntimes, runtimes, startServer } from "./support/server-process.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
 
 const PASSWORD = "correct horse battery";
@@ -30,13 +30,17 @@ const register = (url: string, email: string) =>
     body: JSON.stringify({ email, password: PASSWORD }),
   });
 
-describe("graceful shutdown", () => {
+// Bun is left out here: dist/server-bun.js has a fixed 10 s grace period instead of SHUTDOWN_TIMEOUT_MS
+// and does not log "shut down cleanly", so both tests fail there until that entry does what server.ts does.
+describe.each(nodeRuntimes)("graceful shutdown on %s", (runtime) => {
   it("SIGTERM while slow requests are in flight: they complete, new connections are refused, exit 0", async () => {
     // bcrypt at cost 12 keeps each registration busy for a few hundred milliseconds.
-    const server = await startServer({ ...baseEnv(), BCRYPT_COST: "12" });
+    const server = await startServer({ ...baseEnv(), BCRYPT_COST: "12" }, { runtime });
     const emails = Array.from({ length: 4 }, () => uniqueEmail("inflight"));
     const inFlight = emails.map((email) => register(server.url, email));
-    await sleep(60);
+    // Long enough for the four requests to reach the handler on a loaded machine (a request the server has
+    // not read yet is an idle connection, which shutdown closes), short of the ~1 s four cost-12 hashes take.
+    await sleep(250);
     const exited = server.stop("SIGTERM");
     // The listener is closed right after this line is logged; on a loaded machine that can take a while.
     while (!server.output().includes('"msg":"shutting down"')) await sleep(20);
@@ -58,13 +62,16 @@ describe("graceful shutdown", () => {
     const target = new URL(db.url ?? "");
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
     try {
-      const server = await startServer({
-        ...baseEnv(),
-        DATABASE_URL: proxy.urlFor(db.url ?? ""),
-        BCRYPT_COST: "4",
-        REQUEST_TIMEOUT_MS: "60000",
-        SHUTDOWN_TIMEOUT_MS: "300",
-      });
+      const server = await startServer(
+        {
+          ...baseEnv(),
+          DATABASE_URL: proxy.urlFor(db.url ?? ""),
+          BCRYPT_COST: "4",
+          REQUEST_TIMEOUT_MS: "60000",
+          SHUTDOWN_TIMEOUT_MS: "300",
+        },
+        { runtime },
+      );
       expect((await fetch(`${server.url}/ready`)).status).toBe(200);
       proxy.pause();
       const pending = register(server.url, uniqueEmail("too-slow")).catch(() => undefined);
@@ -84,7 +91,7 @@ interface LokiPush {
   streams: { stream: Record<string, string>; values: [string, string][] }[];
 }
 
-describe("shipping logs to Loki", () => {
+describe.each(runtimes)("shipping logs to Loki on %s", (runtime) => {
   let loki: Server;
   let lokiUrl: string;
   const pushes: LokiPush[] = [];
@@ -111,18 +118,16 @@ describe("shipping logs to Loki", () => {
   });
 
   it("pushes the log lines with service, env and level labels, secrets redacted", async () => {
-    const server = await startServer({
-      ...baseEnv(),
-      BCRYPT_COST: "4",
-      LOKI_URL: lokiUrl,
-      LOKI_BATCH_INTERVAL_SECONDS: "0.2",
-    });
+    const server = await startServer(
+      { ...baseEnv(), BCRYPT_COST: "4", LOKI_URL: lokiUrl, LOKI_BATCH_INTERVAL_SECONDS: "0.2" },
+      { runtime },
+    );
     try {
       const email = uniqueEmail("loki");
       expect((await register(server.url, email)).status).toBe(201);
       const login = await fetch(`${server.url}/v1/users/login`, {
         method: "POST",
-        headers: { "content-type": "application/json", "x-request-id": "loki-check-1" },
+        headers: { "content-type": "application/json", "x-request-id": `loki-check-${runtime}` },
         body: JSON.stringify({ email, password: PASSWORD }),
       });
       expect(login.status).toBe(200);
@@ -132,12 +137,18 @@ describe("shipping logs to Loki", () => {
       const find = () =>
         pushes
           .flatMap((push) => push.streams)
-          .find((stream) => stream.values.some(([, line]) => line.includes("loki-check-1")));
+          .find((stream) => stream.values.some(([, line]) => line.includes(`loki-check-${runtime}`)));
       while (!find() && Date.now() < deadline) await sleep(100);
       const stream = find();
       expect(stream?.stream).toMatchObject({ service: "user-management-api", env: "test", level: "info" });
-      const line = JSON.parse(stream?.values.find(([, l]) => l.includes("loki-check-1"))?.[1] ?? "{}");
-      expect(line).toMatchObject({ requestId: "loki-check-1", route: "/v1/users/login", status: 200 });
+      const line = JSON.parse(
+        stream?.values.find(([, l]) => l.includes(`loki-check-${runtime}`))?.[1] ?? "{}",
+      );
+      expect(line).toMatchObject({
+        requestId: `loki-check-${runtime}`,
+        route: "/v1/users/login",
+        status: 200,
+      });
       expect(line.userId).toEqual(expect.any(String));
       const everything = JSON.stringify(pushes);
       expect(everything).not.toContain(PASSWORD);
@@ -149,12 +160,15 @@ describe("shipping logs to Loki", () => {
 
   it("keeps serving when nothing listens at LOKI_URL", async () => {
     const deadPort = await freePort();
-    const server = await startServer({
-      ...baseEnv(),
-      BCRYPT_COST: "4",
-      LOKI_URL: `http://127.0.0.1:${deadPort}`,
-      LOKI_BATCH_INTERVAL_SECONDS: "0.1",
-    });
+    const server = await startServer(
+      {
+        ...baseEnv(),
+        BCRYPT_COST: "4",
+        LOKI_URL: `http://127.0.0.1:${deadPort}`,
+        LOKI_BATCH_INTERVAL_SECONDS: "0.1",
+      },
+      { runtime },
+    );
     try {
       for (let i = 0; i < 5; i++) {
         expect((await fetch(`${server.url}/health`)).status).toBe(200);

@@ -2,19 +2,28 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "./support/server-process.js";
+import {
+  executableOf,
+  type RunningServer,
+  runningExecutable,
+  runtimes,
+  startServer,
+} from "./support/server-process.js";
 
-describe("the built Node server on the embedded database", () => {
+describe.each(runtimes)("the built server on %s with the embedded database", (runtime) => {
   let dataDir: string;
   let server: RunningServer;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "um-server-"));
-    server = await startServer({
-      DATA_DIR: dataDir,
-      BCRYPT_COST: "4",
-      JWT_SECRET: "server-process-test-secret-0123456789abcdef",
-    });
+    server = await startServer(
+      {
+        DATA_DIR: dataDir,
+        BCRYPT_COST: "4",
+        JWT_SECRET: "server-process-test-secret-0123456789abcdef",
+      },
+      { runtime },
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -23,7 +32,8 @@ describe("the built Node server on the embedded database", () => {
   });
 
   it("registers, logs in and reads /me over real HTTP, then exits 0 on SIGTERM", async () => {
-    const email = `process-${Date.now()}@example.com`;
+    expect(runningExecutable(server.process.pid)).toBe(executableOf(runtime));
+    const email = `process-${runtime}-${Date.now()}@example.com`;
     const registered = await fetch(`${server.url}/v1/users/`, {
       method: "POST",
       headers: { "content-type": "application/json" },

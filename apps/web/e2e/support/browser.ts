@@ -2,6 +2,7 @@
  * Debian's Chromium driven by playwright-core, plus the watchers that fail a test on any console error,
  * uncaught exception or CSP violation, and a helper that screenshots a page at desktop and phone width.
  */
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,11 +18,34 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+export const DEFAULT_CHROMIUM_PATH = "/usr/bin/chromium";
+
+/**
+ * The Chromium binary the browser tests drive (CHROMIUM_PATH, else Debian's), or one clear error that
+ * says how to get it: the browser tests never skip.
+ */
+export function chromiumExecutable(): string {
+  // Tests may read the environment; the app's code never does.
+  const path = process.env.CHROMIUM_PATH || DEFAULT_CHROMIUM_PATH;
+  if (!existsSync(path)) {
+    const failure = new Error(
+      `Chromium is required for the browser tests and is missing at ${path}` +
+        `${process.env.CHROMIUM_PATH ? " (CHROMIUM_PATH)" : ""}. Install it ` +
+        "(Debian: `apt-get install --no-install-recommends chromium`; `.ci/run` does it), " +
+        "or set CHROMIUM_PATH to a Chromium or Chrome binary.",
+    );
+    // A missing program, not a bug: the message says everything, a stack through Vitest would bury it.
+    failure.stack = `${failure.name}: ${failure.message}`;
+    throw failure;
+  }
+  return path;
+}
+
 export async function launchBrowser(): Promise<Browser> {
+  const executablePath = chromiumExecutable();
   const userDataDir = await mkdtemp(join(tmpdir(), "web-e2e-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    // Tests may read the environment; the app's code never does.
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    executablePath,
     headless: true,
     viewport: DESKTOP,
     args: [

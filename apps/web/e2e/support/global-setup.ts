@@ -12,6 +12,7 @@ import { createPasswordHasher } from "@app/auth";
 import { createDatabase, createUser, migrateDatabase } from "@app/core";
 import type { TestProject } from "vitest/node";
 import { type RunningServer, startServer } from "../../../api/test/support/server-process.js";
+import { chromiumExecutable } from "./browser.js";
 import { ADMIN, E2E_JWT_SECRET } from "./fixtures.js";
 
 const WEB_INDEX = fileURLToPath(new URL("../../dist/index.html", import.meta.url));
@@ -26,6 +27,8 @@ let server: RunningServer | undefined;
 let dataDir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // Once, before any file: a missing browser is one clear failure, not one per file.
+  chromiumExecutable();
   if (!existsSync(WEB_INDEX)) throw new Error(`${WEB_INDEX} is missing: build @app/web first (turbo does)`);
   dataDir = await mkdtemp(join(tmpdir(), "web-e2e-"));
   const database = await createDatabase({ dataDir });

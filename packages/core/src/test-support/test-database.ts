@@ -5,6 +5,7 @@ import postgres from "postgres";
 import { inject } from "vitest";
 import { createDatabase, type Database } from "../db/client.js";
 import { migrateDatabase } from "../db/migrate.js";
+import { postgresUnavailableMessage, testDatabaseUrl } from "./postgres-server.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,12 +22,6 @@ export interface TestDatabase {
   /** For postgres: the URL of the throwaway database (other processes can connect to it). */
   url: string | undefined;
   dispose(): Promise<void>;
-}
-
-export const DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
-
-export function testDatabaseUrl(): string {
-  return process.env.TEST_DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
 }
 
 /**
@@ -58,12 +53,7 @@ async function openPostgres(poolSize: number): Promise<TestDatabase> {
     await admin.unsafe(`create database ${name}`);
   } catch (error) {
     await admin.end({ timeout: 1 });
-    const reason =
-      error instanceof Error ? `${error.name} ${(error as { code?: string }).code ?? ""}` : String(error);
-    throw new Error(
-      `PostgreSQL is required for the database tests and is not reachable at ${redact(serverUrl)} (${reason}). ` +
-        "Start it, or point TEST_DATABASE_URL at one.",
-    );
+    throw new Error(postgresUnavailableMessage(serverUrl, error));
   }
   const url = withDatabase(serverUrl, name);
   const database = await createDatabase({ url, poolSize });
@@ -84,12 +74,6 @@ export function withDatabase(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
   return url.toString();
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = "***";
-  return parsed.toString();
 }
 
 let emailCounter = 0;
