@@ -10,7 +10,7 @@ import {
   tokensValidFrom,
 } from "@app/core";
 import type { AppDeps } from "./app-env.js";
-import { createClientAddressResolver } from "./client-address.js";
+import { type ClientAddressOptions, createClientAddressResolver } from "./client-address.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { createAccountMail } from "./mail/account-mail.js";
@@ -20,9 +20,14 @@ import { createMetrics } from "./metrics.js";
 /**
  * Opens the database and builds the services once per process. The embedded database migrates itself
  * (there is no separate operator to run `pnpm db:migrate` on a laptop); PostgreSQL is migrated by
- * `pnpm db:migrate` or the compose `migrate` service before the API starts.
+ * `pnpm db:migrate` or the compose `migrate` service before the API starts. `runtime` carries what only
+ * the runtime adapter knows (how to read a request's socket address).
  */
-export async function createDeps(config: Config, logger: Logger): Promise<AppDeps> {
+export async function createDeps(
+  config: Config,
+  logger: Logger,
+  runtime: Pick<ClientAddressOptions, "socketAddress"> = {},
+): Promise<AppDeps> {
   const database = await createDatabase(
     config.database.url
       ? {
@@ -53,17 +58,18 @@ export async function createDeps(config: Config, logger: Logger): Promise<AppDep
       refreshTokenTtlSeconds: config.sessions.refreshTokenTtlSeconds,
       reuseGraceSeconds: config.sessions.reuseGraceSeconds,
     }),
-    // --- hardening (issue 4) ---
     rateLimiter: createRateLimiter({
       db: database.db,
       onCleanupError: (error) =>
         logger.warn({ err: { type: (error as Error).name } }, "rate-limit clean-up failed"),
     }),
     rateLimits: config.rateLimits,
-    clientAddress: createClientAddressResolver({ trustProxyHops: config.http.trustProxyHops }),
+    clientAddress: createClientAddressResolver({
+      trustProxyHops: config.http.trustProxyHops,
+      socketAddress: runtime.socketAddress,
+    }),
     metrics: createMetrics({ database, processMetrics: true }),
     http: config.http,
-    // --- end hardening ---
     recovery,
     mail,
     accountMail: createAccountMail({ recovery, mail, publicUrl: config.publicUrl }),

@@ -1,6 +1,6 @@
 /**
- * Cluster mode of the Node entry (issue 7): WEB_CONCURRENCY workers sharing one port on PostgreSQL,
- * a single process on the embedded database.
+ * Cluster mode of both entries: WEB_CONCURRENCY workers sharing one port on PostgreSQL (node:cluster on
+ * Node, reusePort under Bun), a single process on the embedded database.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
@@ -10,7 +10,7 @@ import { openTestDatabase, type TestDatabase } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processRole } from "../src/cluster.js";
 import { ConfigError, loadConfig } from "../src/config.js";
-import { type RunningServer, startServer } from "./support/server-process.js";
+import { type RunningServer, runtimes, startServer } from "./support/server-process.js";
 
 const PASSWORD = "correct horse battery";
 
@@ -74,7 +74,7 @@ describe("WEB_CONCURRENCY", () => {
   });
 });
 
-describe("the Node entry in cluster mode on PostgreSQL", () => {
+describe.each(runtimes)("the %s entry in cluster mode on PostgreSQL", (runtime) => {
   let database: TestDatabase;
   let server: RunningServer;
 
@@ -83,7 +83,7 @@ describe("the Node entry in cluster mode on PostgreSQL", () => {
     // No JWT_SECRET: the primary's generated secret must reach every worker.
     server = await startServer(
       { DATABASE_URL: database.url ?? "", BCRYPT_COST: "4", WEB_CONCURRENCY: "2" },
-      { listeners: 2 },
+      { runtime, listeners: 2 },
     );
   }, 120_000);
 
@@ -134,18 +134,21 @@ describe("the Node entry in cluster mode on PostgreSQL", () => {
   });
 });
 
-describe("the Node entry on the embedded database with WEB_CONCURRENCY=3", () => {
+describe.each(runtimes)("the %s entry on the embedded database with WEB_CONCURRENCY=3", (runtime) => {
   let dataDir: string;
   let server: RunningServer;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "um-cluster-embedded-"));
-    server = await startServer({
-      DATA_DIR: dataDir,
-      BCRYPT_COST: "4",
-      JWT_SECRET: "cluster-test-secret-0123456789abcdef0123",
-      WEB_CONCURRENCY: "3",
-    });
+    server = await startServer(
+      {
+        DATA_DIR: dataDir,
+        BCRYPT_COST: "4",
+        JWT_SECRET: "cluster-test-secret-0123456789abcdef0123",
+        WEB_CONCURRENCY: "3",
+      },
+      { runtime },
+    );
   }, 120_000);
 
   afterAll(async () => {

@@ -1,12 +1,13 @@
 /**
- * Against the built server as a real process: graceful shutdown under load, and log shipping to a
- * Loki receiver (a real HTTP server speaking the push API), or to nothing at all.
+ * Against the built server as a real process, on every runtime: graceful shutdown under load, and log
+ * shipping to a Loki receiver (a real HTTP server speaking the push API), or to nothing at all.
  */
 import { createServer, type Server } from "node:http";
 import { getUserByEmail } from "@app/core";
 import { openTestDatabase, type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startServer } from "./support/server-process.js";
+import { freePort, runtimes, startServer } from "./support/server-process.js";
+import { startSmtpServer } from "./support/smtp-server.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
 
 const PASSWORD = "correct horse battery";
@@ -30,10 +31,10 @@ const register = (url: string, email: string) =>
     body: JSON.stringify({ email, password: PASSWORD }),
   });
 
-describe("graceful shutdown", () => {
+describe.each(runtimes)("graceful shutdown on %s", (runtime) => {
   it("SIGTERM while slow requests are in flight: they complete, new connections are refused, exit 0", async () => {
     // bcrypt at cost 12 keeps each registration busy for a few hundred milliseconds.
-    const server = await startServer({ ...baseEnv(), BCRYPT_COST: "12" });
+    const server = await startServer({ ...baseEnv(), BCRYPT_COST: "12" }, { runtime });
     const emails = Array.from({ length: 4 }, () => uniqueEmail("inflight"));
     const inFlight = emails.map((email) => register(server.url, email));
     await sleep(60);
@@ -53,18 +54,36 @@ describe("graceful shutdown", () => {
     expect(server.output()).toContain('"msg":"shut down cleanly"');
   });
 
+  it("sends the mail still queued at SIGTERM before it exits", async () => {
+    const smtp = await startSmtpServer({ acceptDelayMs: 1500 });
+    try {
+      const server = await startServer({ ...baseEnv(), BCRYPT_COST: "4", SMTP_URL: smtp.url }, { runtime });
+      const email = uniqueEmail("queued-mail");
+      // Registration answers 201 with the verification mail still in the queue (the relay is slow).
+      expect((await register(server.url, email)).status).toBe(201);
+      expect(smtp.messages).toHaveLength(0);
+      expect(await server.stop("SIGTERM")).toBe(0);
+      expect(smtp.messages.map((message) => message.to)).toEqual([expect.objectContaining({ text: email })]);
+    } finally {
+      await smtp.close();
+    }
+  });
+
   it("gives up after SHUTDOWN_TIMEOUT_MS when a request will not finish, and exits non-zero", async () => {
     // The database link stalls (through the fault proxy), so the registration cannot finish.
     const target = new URL(db.url ?? "");
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
     try {
-      const server = await startServer({
-        ...baseEnv(),
-        DATABASE_URL: proxy.urlFor(db.url ?? ""),
-        BCRYPT_COST: "4",
-        REQUEST_TIMEOUT_MS: "60000",
-        SHUTDOWN_TIMEOUT_MS: "300",
-      });
+      const server = await startServer(
+        {
+          ...baseEnv(),
+          DATABASE_URL: proxy.urlFor(db.url ?? ""),
+          BCRYPT_COST: "4",
+          REQUEST_TIMEOUT_MS: "60000",
+          SHUTDOWN_TIMEOUT_MS: "300",
+        },
+        { runtime },
+      );
       expect((await fetch(`${server.url}/ready`)).status).toBe(200);
       proxy.pause();
       const pending = register(server.url, uniqueEmail("too-slow")).catch(() => undefined);
@@ -84,7 +103,7 @@ interface LokiPush {
   streams: { stream: Record<string, string>; values: [string, string][] }[];
 }
 
-describe("shipping logs to Loki", () => {
+describe.each(runtimes)("shipping logs to Loki from %s", (runtime) => {
   let loki: Server;
   let lokiUrl: string;
   const pushes: LokiPush[] = [];
@@ -111,12 +130,15 @@ describe("shipping logs to Loki", () => {
   });
 
   it("pushes the log lines with service, env and level labels, secrets redacted", async () => {
-    const server = await startServer({
-      ...baseEnv(),
-      BCRYPT_COST: "4",
-      LOKI_URL: lokiUrl,
-      LOKI_BATCH_INTERVAL_SECONDS: "0.2",
-    });
+    const server = await startServer(
+      {
+        ...baseEnv(),
+        BCRYPT_COST: "4",
+        LOKI_URL: lokiUrl,
+        LOKI_BATCH_INTERVAL_SECONDS: "0.2",
+      },
+      { runtime },
+    );
     try {
       const email = uniqueEmail("loki");
       expect((await register(server.url, email)).status).toBe(201);
@@ -145,16 +167,21 @@ describe("shipping logs to Loki", () => {
     } finally {
       expect(await server.stop("SIGTERM")).toBe(0);
     }
+    // The transport is closed at shutdown, so even the last line reaches Loki before the exit.
+    expect(JSON.stringify(pushes)).toContain("shut down cleanly");
   });
 
   it("keeps serving when nothing listens at LOKI_URL", async () => {
     const deadPort = await freePort();
-    const server = await startServer({
-      ...baseEnv(),
-      BCRYPT_COST: "4",
-      LOKI_URL: `http://127.0.0.1:${deadPort}`,
-      LOKI_BATCH_INTERVAL_SECONDS: "0.1",
-    });
+    const server = await startServer(
+      {
+        ...baseEnv(),
+        BCRYPT_COST: "4",
+        LOKI_URL: `http://127.0.0.1:${deadPort}`,
+        LOKI_BATCH_INTERVAL_SECONDS: "0.1",
+      },
+      { runtime },
+    );
     try {
       for (let i = 0; i < 5; i++) {
         expect((await fetch(`${server.url}/health`)).status).toBe(200);
