@@ -82,7 +82,7 @@ describe.each(runtimes)("the %s entry in cluster mode on PostgreSQL", (runtime) 
     database = await openTestDatabase("postgres", { poolSize: 1 });
     // No JWT_SECRET: the primary's generated secret must reach every worker.
     server = await startServer(
-      { DATABASE_URL: database.url ?? "", BCRYPT_COST: "4", WEB_CONCURRENCY: "2" },
+      { DATABASE_URL: database.url ?? "", BCRYPT_COST: "12", WEB_CONCURRENCY: "2" },
       { runtime, listeners: 2 },
     );
   }, 120_000);
@@ -92,7 +92,9 @@ describe.each(runtimes)("the %s entry in cluster mode on PostgreSQL", (runtime) 
     await database?.dispose();
   });
 
-  it("forks two workers that share the port and one secret, restarts a dead one, exits 0 on SIGTERM", async () => {
+  // Both workers listening is itself the proof that they share the port: under Bun the second bind
+  // succeeds only through reusePort.
+  it("forks two workers that share the port and one secret, restarts a dead one, drains and exits 0 on SIGTERM", async () => {
     expect(server.output()).toContain("cluster primary: forking 2 workers");
 
     const email = `cluster-${Date.now()}@example.com`;
@@ -128,8 +130,21 @@ describe.each(runtimes)("the %s entry in cluster mode on PostgreSQL", (runtime) 
     expect(server.output()).toContain('"msg":"worker died; restarting it"');
     expect((await freshRequest(`${server.url}/health`)).status).toBe(200);
 
-    expect(await server.stop("SIGTERM")).toBe(0);
+    // Registrations in flight on both workers (bcrypt at cost 12 keeps each busy for a while) complete
+    // before the workers exit.
+    const inFlight = Array.from({ length: 4 }, (_, i) =>
+      freshRequest(`${server.url}/v1/users/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: `draining-${i}-${Date.now()}@example.com`, password: PASSWORD }),
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exited = server.stop("SIGTERM");
+    expect((await Promise.all(inFlight)).map((response) => response.status)).toEqual([201, 201, 201, 201]);
+    expect(await exited).toBe(0);
     expect(count(server.output(), '"msg":"shutting down"')).toBe(2);
+    expect(count(server.output(), '"msg":"shut down cleanly"')).toBe(2);
     expect(server.output()).toContain('"msg":"every worker has exited"');
   });
 });

@@ -2,19 +2,22 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "./support/server-process.js";
+import { type RunningServer, runtimes, startServer } from "./support/server-process.js";
 
-describe("the built Node server on the embedded database", () => {
+describe.each(runtimes)("the built %s server on the embedded database", (runtime) => {
   let dataDir: string;
   let server: RunningServer;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "um-server-"));
-    server = await startServer({
-      DATA_DIR: dataDir,
-      BCRYPT_COST: "4",
-      JWT_SECRET: "server-process-test-secret-0123456789abcdef",
-    });
+    server = await startServer(
+      {
+        DATA_DIR: dataDir,
+        BCRYPT_COST: "4",
+        JWT_SECRET: "server-process-test-secret-0123456789abcdef",
+      },
+      { runtime },
+    );
   }, 90_000);
 
   afterAll(async () => {
