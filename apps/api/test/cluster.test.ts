@@ -179,3 +179,31 @@ describe.each(runtimes)("the %s entry on the embedded database with WEB_CONCURRE
     expect(await server.stop("SIGTERM")).toBe(0);
   });
 });
+
+describe.each(runtimes)("the %s entry in cluster mode on Ctrl-C", (runtime) => {
+  let database: TestDatabase;
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  it("drains each worker once, though it hears SIGINT from the terminal and again from its primary", async () => {
+    database = await openTestDatabase("postgres", { poolSize: 1 });
+    const server = await startServer(
+      { DATABASE_URL: database.url ?? "", BCRYPT_COST: "4", WEB_CONCURRENCY: "2" },
+      { runtime, listeners: 2 },
+    );
+    try {
+      await waitFor(() => count(server.output(), '"msg":"worker listening"') === 2);
+      const workerPids = [...server.output().matchAll(/"pid":(\d+),"msg":"worker listening"/g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(workerPids).toHaveLength(2);
+      // A terminal signals the whole process group; the primary then forwards the signal to each worker.
+      for (const pid of workerPids) process.kill(pid, "SIGINT");
+      expect(await server.stop("SIGINT")).toBe(0);
+      expect(count(server.output(), '"msg":"shut down cleanly"')).toBe(2);
+    } finally {
+      await server.stop("SIGKILL");
+    }
+  });
+});
