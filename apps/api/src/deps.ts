@@ -18,15 +18,15 @@ import { createMailQueue, createSmtpTransport } from "./mail/mail-queue.js";
 import { createMetrics } from "./metrics.js";
 
 /**
- * Opens the database and builds the services once per process. `runtime.socketAddress` reads a
- * request's peer address where @hono/node-server's bindings are not (the Bun entry). The embedded database migrates itself
+ * Opens the database and builds the services once per process. The embedded database migrates itself
  * (there is no separate operator to run `pnpm db:migrate` on a laptop); PostgreSQL is migrated by
- * `pnpm db:migrate` or the compose `migrate` service before the API starts.
+ * `pnpm db:migrate` or the compose `migrate` service before the API starts. `runtime` carries what only
+ * the runtime adapter knows (how to read a request's socket address).
  */
 export async function createDeps(
   config: Config,
   logger: Logger,
-  runtime: { socketAddress?: ClientAddressOptions["socketAddress"] } = {},
+  runtime: Pick<ClientAddressOptions, "socketAddress"> = {},
 ): Promise<AppDeps> {
   const database = await createDatabase(
     config.database.url
@@ -63,7 +63,6 @@ export async function createDeps(
       reuseGraceSeconds: config.sessions.reuseGraceSeconds,
       requireVerifiedEmail: config.requireVerifiedEmail,
     }),
-    // --- hardening (issue 4) ---
     rateLimiter: createRateLimiter({
       db: database.db,
       onCleanupError: (error) =>
@@ -76,7 +75,6 @@ export async function createDeps(
     }),
     metrics: createMetrics({ database, processMetrics: true }),
     http: config.http,
-    // --- end hardening ---
     recovery,
     mail,
     accountMail: createAccountMail({ recovery, mail, publicUrl: config.publicUrl }),
