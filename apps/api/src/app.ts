@@ -18,6 +18,7 @@ import { apiSecurityHeaders, corsForOrigins } from "./middleware/security-header
 import { registerApiDocs } from "./openapi.js";
 import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
+import { jwksRoutes } from "./routes/jwks.routes.js";
 import { adminUsersRoutes } from "./routes/v1/users/admin-users.routes.js";
 import { recoveryRoutes } from "./routes/v1/users/recovery.routes.js";
 import { usersRoutes } from "./routes/v1/users/users.routes.js";
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps) {
   // usersRoutes first: its `/me` must match before the admin routes' `/{id}`.
   const routes = app
     .route("/", healthRoutes(deps))
+    .route("/", jwksRoutes(deps))
     .route("/v1/users", usersRoutes(deps))
     .route("/v1/users", recoveryRoutes(deps))
     .route("/v1/users", adminUsersRoutes(deps));

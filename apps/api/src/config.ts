@@ -50,6 +50,15 @@ const schema = z
     JWT_SECRET: optionalString,
     ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(900),
     JWT_LEEWAY_SECONDS: integer(0, 60).default(5),
+    JWT_ALGORITHM: z.enum(["EdDSA", "HS256"], { error: "must be EdDSA or HS256" }).default("EdDSA"),
+    JWT_ISSUER: optionalString.pipe(z.url({ error: "must be a URL" }).optional()),
+    JWT_AUDIENCE: z.string().trim().min(1).default("user-management"),
+    KEY_ENCRYPTION_SECRET: optionalString,
+    JWT_KEY_ROTATION_DAYS: integer(1, 3650).default(30),
+    // Also the JWKS max-age: a verifier that cached the key set just before a new key appeared still
+    // sees it before it signs.
+    JWT_KEY_PUBLISH_AHEAD_SECONDS: integer(60, 3600).default(3600),
+    JWT_KEY_RELOAD_SECONDS: integer(1, 3600).default(60),
     // issue 8 (sessions): refresh tokens and their reuse-detection grace window.
     REFRESH_TOKEN_TTL_SECONDS: integer(300, 365 * 24 * 3600).default(30 * 24 * 3600),
     REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
@@ -121,6 +130,10 @@ const schema = z
     if (env.NODE_ENV !== "production") return;
     const problem = weakSecretReason(env.JWT_SECRET);
     if (problem) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: problem });
+    if (env.KEY_ENCRYPTION_SECRET !== undefined) {
+      const keyProblem = weakSecretReason(env.KEY_ENCRYPTION_SECRET);
+      if (keyProblem) ctx.addIssue({ code: "custom", path: ["KEY_ENCRYPTION_SECRET"], message: keyProblem });
+    }
     if (env.BCRYPT_COST < 10) {
       ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be at least 10 in production" });
     }
@@ -172,7 +185,19 @@ export interface Config {
   host: string;
   database: { url: string | undefined; poolSize: number; dataDir: string };
   /** `leewaySeconds`: how far past `exp` a token is still accepted, for clock differences between hosts. */
-  jwt: { secret: string; ttlSeconds: number; leewaySeconds: number; secretWasGenerated: boolean };
+  jwt: {
+    secret: string;
+    ttlSeconds: number;
+    leewaySeconds: number;
+    secretWasGenerated: boolean;
+    /** `EdDSA`: tokens any service can verify through the JWKS; `HS256`: only this service can. */
+    algorithm: "EdDSA" | "HS256";
+    /** `iss` of every token (default the public URL), required when verifying. */
+    issuer: string;
+    /** `aud` of every token, required when verifying. */
+    audience: string;
+    signingKeys: SigningKeySettings;
+  };
   /** Refresh tokens: lifetime, and how long a duplicate refresh gets the same pair (see the README's Sessions). */
   sessions: SessionSettings;
   bcryptCost: number;
@@ -201,6 +226,19 @@ export interface Config {
   /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
   passwordPolicy: PasswordPolicy;
   // --- end recovery ---
+}
+
+/** EdDSA signing keys in the database; see the README's "Signing keys". */
+export interface SigningKeySettings {
+  /** Private keys are encrypted at rest under a key derived from this. */
+  encryptionSecret: string;
+  /** Where `encryptionSecret` came from: a generated one dies with the process (and its workers). */
+  encryptionSecretSource: "KEY_ENCRYPTION_SECRET" | "JWT_SECRET" | "generated";
+  rotationDays: number;
+  /** A new key is published this long before it signs; also the JWKS `Cache-Control` max-age. */
+  publishAheadSeconds: number;
+  /** How often each process reloads the keys (and rotates them when due). */
+  reloadIntervalSeconds: number;
 }
 
 export interface SessionSettings {
@@ -252,16 +290,32 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // Outside production a missing secret is replaced by a random one per process: tokens then die with
   // the process, which is what a developer wants and what no deployment should rely on.
   const secretWasGenerated = e.JWT_SECRET === undefined;
+  const secret = e.JWT_SECRET ?? randomBytes(32).toString("hex");
   return {
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR },
     jwt: {
-      secret: e.JWT_SECRET ?? randomBytes(32).toString("hex"),
+      secret,
       ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       leewaySeconds: e.JWT_LEEWAY_SECONDS,
       secretWasGenerated,
+      algorithm: e.JWT_ALGORITHM,
+      issuer: e.JWT_ISSUER ?? e.PUBLIC_URL,
+      audience: e.JWT_AUDIENCE,
+      signingKeys: {
+        encryptionSecret: e.KEY_ENCRYPTION_SECRET ?? secret,
+        encryptionSecretSource:
+          e.KEY_ENCRYPTION_SECRET !== undefined
+            ? "KEY_ENCRYPTION_SECRET"
+            : secretWasGenerated
+              ? "generated"
+              : "JWT_SECRET",
+        rotationDays: e.JWT_KEY_ROTATION_DAYS,
+        publishAheadSeconds: e.JWT_KEY_PUBLISH_AHEAD_SECONDS,
+        reloadIntervalSeconds: e.JWT_KEY_RELOAD_SECONDS,
+      },
     },
     sessions: {
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,

@@ -66,7 +66,10 @@ async function main(): Promise<void> {
     force.unref();
     server
       .stop(false)
-      .then(() => deps.database.close())
+      .then(() => {
+        deps.accessTokenKeys.stop();
+        return deps.database.close();
+      })
       .catch((error: unknown) => logger.error({ err: error }, "shutting down failed"))
       .finally(() => {
         logger.flush();

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.http.shutdownTimeoutMs,
     mail: deps.mail,
+    background: deps.accessTokenKeys,
   });
 }
 

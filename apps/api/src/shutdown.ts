@@ -10,6 +10,8 @@ export interface GracefulShutdownOptions {
   timeoutMs: number;
   /** Queued mail is given the rest of `timeoutMs` to go out (a reset link asked for just before a deploy). */
   mail?: { idle(): Promise<void> } | undefined;
+  /** Background work (the signing-key reloads) stopped before the database closes. */
+  background?: { stop(): void } | undefined;
   /** Injected by tests; the real one ends the process. */
   exit?: ((code: number) => void) | undefined;
 }
@@ -26,6 +28,7 @@ export function installGracefulShutdown({
   logger,
   timeoutMs,
   mail,
+  background,
   exit = (code) => process.exit(code),
 }: GracefulShutdownOptions): (signal: string) => Promise<void> {
   let stopping: Promise<void> | undefined;
@@ -45,6 +48,7 @@ export function installGracefulShutdown({
       await closed;
       clearInterval(idleSweep);
       await mail?.idle();
+      background?.stop();
       try {
         await database.close();
       } catch (error) {

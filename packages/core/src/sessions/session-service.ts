@@ -5,7 +5,7 @@ import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
 import { type RefreshTokenRow, refreshTokens } from "../db/schema.js";
 import { DomainError, InvalidRefreshTokenError, UserNotFoundError } from "../errors.js";
-import type { AccessTokenIssuer } from "../ports.js";
+import type { AccessTokenIssuer, AccessTokenSession } from "../ports.js";
 import { nextPasswordChangedAt, tokensValidFrom, type User } from "../users/user.js";
 import { getUserById, updateUser } from "../users/user-repository.js";
 
@@ -39,8 +39,11 @@ export interface SessionTokens {
 }
 
 export interface SessionService {
-  /** Starts a session (a new refresh-token family) for a user who has just authenticated. */
-  start(user: User): Promise<SessionTokens>;
+  /**
+   * Starts a session (a new refresh-token family) for a user who has just authenticated; `amr` says
+   * how (RFC 8176, e.g. `["pwd"]`) and goes into the first access token.
+   */
+  start(user: User, options?: { amr?: string[] }): Promise<SessionTokens>;
   /**
    * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
    * its whole family, except within the grace window, where it gets the pair its first use got.
@@ -87,7 +90,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   );
 
   return {
-    async start(user) {
+    async start(user, options = {}) {
       return guard(() =>
         db.transaction(async (tx) => {
           const at = now();
@@ -95,7 +98,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           await tx
             .delete(refreshTokens)
             .where(and(eq(refreshTokens.userId, user.id), lt(refreshTokens.expiresAt, new Date(at))));
-          return issuePair(tx, user, uuidv7(), at);
+          return issuePair(tx, user, { id: uuidv7(), ...options }, at);
         }),
       );
     },
@@ -119,7 +122,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           if (!spent) return { won: false as const };
           if (spent.expiresAt.getTime() <= at) throw new InvalidRefreshTokenError();
           const user = await validUser(tx, spent);
-          const pair = await issuePair(tx, user, spent.familyId, at, spent.id);
+          const pair = await issuePair(tx, user, { id: spent.familyId }, at, spent.id);
           // Dead grace caches of this user are cleared on the way.
           await tx
             .update(refreshTokens)
@@ -208,7 +211,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   async function issuePair(
     tx: Db,
     user: User,
-    familyId: string,
+    session: AccessTokenSession,
     at: number,
     predecessorId?: string,
   ): Promise<SessionTokens> {
@@ -220,13 +223,13 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     await tx.insert(refreshTokens).values({
       id,
       userId: user.id,
-      familyId,
+      familyId: session.id,
       tokenHash: hashToken(refreshToken),
       issuedAt: new Date(issuedAt),
       expiresAt: new Date(expiresAt),
       createdAt: new Date(at),
     });
-    const access = await accessTokens.issue(user);
+    const access = await accessTokens.issue(user, session);
     if (predecessorId !== undefined) {
       const cached: CachedPair = {
         accessToken: access.token,
