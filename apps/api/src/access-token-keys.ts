@@ -35,10 +35,13 @@ export interface AccessTokenKeys extends JwksSource {
  * reloading them every `JWT_KEY_RELOAD_SECONDS` and on a token with an unknown `kid`, so every
  * replica picks up a rotation (scheduled, or forced with `pnpm keys:rotate`). With HS256 the shared
  * secret signs, and the key set is empty.
- * @throws SigningKeyDecryptionError when the stored keys cannot be decrypted with a configured secret
+ * Stored keys that cannot be decrypted (the secret changed) stop a production start with a way out;
+ * elsewhere they are replaced with a warning: a development database often outlives the secret that
+ * sealed its keys (a generated one dies with its process), and its old tokens are worthless anyway.
+ * @throws Error in production when the stored keys cannot be decrypted
  */
 export async function createAccessTokenKeys(
-  config: Pick<Config, "jwt">,
+  config: Pick<Config, "jwt" | "env">,
   database: Pick<Database, "db">,
   logger: Logger,
 ): Promise<AccessTokenKeys> {
@@ -77,17 +80,16 @@ export async function createAccessTokenKeys(
     await cache.start();
   } catch (error) {
     if (!(error instanceof SigningKeyDecryptionError)) throw error;
-    if (settings.encryptionSecretSource !== "generated") {
+    if (config.env === "production") {
       throw new Error(
         `The stored signing keys cannot be decrypted with ${settings.encryptionSecretSource}: it is not the secret they were encrypted with. ` +
           "Restore that secret, or run `pnpm keys:rotate --retire-old` to replace every key (all access tokens stop working).",
         { cause: error },
       );
     }
-    // A generated secret lives one process: keys from an earlier run (the embedded database keeps
-    // them) are unreadable by design, and their tokens died with that process anyway.
     logger.warn(
-      "signing keys from an earlier run cannot be decrypted with this run's generated secret; replacing them (set KEY_ENCRYPTION_SECRET or JWT_SECRET to keep keys across restarts)",
+      { secret: settings.encryptionSecretSource },
+      "the stored signing keys cannot be decrypted with this secret; replacing them, so earlier access tokens are refused (in production this stops the start; set KEY_ENCRYPTION_SECRET or JWT_SECRET to keep keys across restarts)",
     );
     await store.rotateNow({ retireOldImmediately: true });
     await cache.start();

@@ -140,14 +140,17 @@ describe("signing keys that cannot be decrypted at start-up", () => {
     await db.dispose();
   });
 
-  it("stop the start with a configured secret, naming the variable and the way out", async () => {
-    const other = loadConfig({ JWT_SECRET: "a-different-secret-0123456789-abcdefghijklmnop" });
+  it("stop a production start, naming the variable and the way out", async () => {
+    const other = loadConfig({
+      NODE_ENV: "production",
+      JWT_SECRET: "a-different-secret-0123456789-abcdefghijklmnop",
+    });
     await expect(
       createAccessTokenKeys(other, db.database, createLogger({ env: "test", logLevel: "silent" })),
     ).rejects.toThrow(/cannot be decrypted with JWT_SECRET.*keys:rotate --retire-old/s);
   });
 
-  it("are replaced, with a warning, under a generated development secret", async () => {
+  it("are replaced, with a warning, outside production (here under a generated secret)", async () => {
     const before = await db.database.db.select({ kid: signingKeys.kid }).from(signingKeys);
     const logs = captureLogs();
     const generated = loadConfig({});
@@ -158,9 +161,7 @@ describe("signing keys that cannot be decrypted at start-up", () => {
       createLogger({ env: "test", logLevel: "info" }, logs.stream),
     );
     keys.stop();
-    expect(logs.lines.join("\n")).toMatch(
-      /cannot be decrypted with this run's generated secret; replacing them/,
-    );
+    expect(logs.lines.join("\n")).toMatch(/cannot be decrypted with this secret; replacing them/);
     const after = await db.database.db.select({ kid: signingKeys.kid }).from(signingKeys);
     expect(after).toHaveLength(1);
     expect(before.map((row) => row.kid)).not.toContain(after[0]?.kid);

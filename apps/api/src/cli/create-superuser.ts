@@ -9,9 +9,10 @@
 import { stdin, stdout } from "node:process";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
+import { createPasswordHasher } from "@app/auth";
+import { createUserService } from "@app/core";
 import { ConfigError, loadConfigFromEnvironment } from "../config.js";
-import { createDeps } from "../deps.js";
-import { createLogger } from "../logger.js";
+import { openDatabase } from "../deps.js";
 import { createNewPasswordSchema, emailSchema } from "../routes/v1/users/users.wire.js";
 
 const USAGE = `usage: users:create-superuser [--email EMAIL] [--password PASSWORD | --password-stdin]
@@ -56,9 +57,14 @@ async function main(): Promise<number> {
   const parsedPassword = createNewPasswordSchema(config.passwordPolicy.minLength).safeParse(password);
   if (!parsedPassword.success) throw new UsageError(`password ${parsedPassword.error.issues[0]?.message}`);
 
-  const deps = await createDeps(config, createLogger({ env: config.env, logLevel: "silent" }));
+  // Only the user service: a command that needs no tokens must not create or replace signing keys.
+  const database = await openDatabase(config);
   try {
-    const { user, created } = await deps.users.ensureSuperuser({
+    const users = createUserService({
+      db: database.db,
+      passwords: createPasswordHasher({ cost: config.bcryptCost }),
+    });
+    const { user, created } = await users.ensureSuperuser({
       email: parsedEmail.data,
       password: parsedPassword.data,
     });
@@ -76,7 +82,7 @@ async function main(): Promise<number> {
     );
     return 1;
   } finally {
-    await deps.database.close();
+    await database.close();
   }
 }
 
