@@ -57,6 +57,7 @@ export async function startService(
   const deps = await createDeps(config, logger, { socketAddress: adapter.socketAddress });
   await ensureFirstSuperuser(deps, config);
   const background: BackgroundTask[] = [
+    deps.accessTokenKeys,
     startMaintenance({ database: deps.database, logger, settings: config.maintenance }),
   ];
   const app = createApp(deps);
