@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "@app/auth/defaults";
 import { MAX_PASSWORD_MIN_LENGTH, MIN_PASSWORD_CHARACTERS, type PasswordPolicy } from "@app/validators";
 import { z } from "zod";
 import { createEmailRule, createNewPasswordRule } from "./passwords/credential-rules.js";
@@ -48,8 +49,8 @@ const configSchema = z
     DATABASE_POOL_SIZE: integer(1, 100).default(10),
     DATA_DIR: z.string().min(1).default("./.data"),
     JWT_SECRET: optionalString,
-    ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(900),
-    JWT_LEEWAY_SECONDS: integer(0, 60).default(5),
+    ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(DEFAULT_ACCESS_TOKEN_TTL_SECONDS),
+    JWT_LEEWAY_SECONDS: integer(0, 60).default(DEFAULT_LEEWAY_SECONDS),
     JWT_ALGORITHM: z.enum(["EdDSA", "HS256"], { error: "must be EdDSA or HS256" }).default("EdDSA"),
     JWT_ISSUER: optionalString.pipe(z.url({ error: "must be a URL" }).optional()),
     JWT_AUDIENCE: z.string().trim().min(1).default("user-management"),

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { createTokenService, DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "@app/auth";
 import { describe, expect, it } from "vitest";
 import { primaryShutdownDeadlineMs } from "../src/cluster.js";
 import { ConfigError, DEFAULT_WEB_DIST_DIR, loadConfig } from "../src/config.js";
@@ -22,6 +23,9 @@ describe("loadConfig", () => {
     expect(Buffer.byteLength(config.jwt.secret)).toBeGreaterThanOrEqual(32);
     expect(loadConfig({}).jwt.secret).not.toBe(config.jwt.secret);
     expect(config.webDistDir).toBe(DEFAULT_WEB_DIST_DIR);
+    // One set of token defaults: the api's are @app/auth's, so a token service built without them agrees.
+    expect(config.jwt.ttlSeconds).toBe(DEFAULT_ACCESS_TOKEN_TTL_SECONDS);
+    expect(config.jwt.leewaySeconds).toBe(DEFAULT_LEEWAY_SECONDS);
     expect(DEFAULT_WEB_DIST_DIR).toBe(fileURLToPath(new URL("../../web/dist", import.meta.url)));
   });
 
