@@ -52,7 +52,7 @@ describe("examples/orders against the identity service", () => {
       JWT_SECRET: SECRET,
       BCRYPT_COST: "4",
       JWT_KEY_RELOAD_SECONDS: "1",
-      LOGIN_LIMIT_PER_ACCOUNT: "100000",
+      LOGIN_LIMIT_PER_ACCOUNT: "100",
       LOGIN_LIMIT_PER_ADDRESS: "100000",
       LOG_LEVEL: "info",
     };
