@@ -19,10 +19,12 @@ import { registerApiDocs } from "./openapi.js";
 import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { jwksRoutes } from "./routes/jwks.routes.js";
-import { adminUsersRoutes } from "./routes/v1/users/admin-users.routes.js";
+import { adminRoutes } from "./routes/v1/users/admin.routes.js";
+import { meRoutes } from "./routes/v1/users/me.routes.js";
 import { passwordPolicyRoutes } from "./routes/v1/users/password-policy.routes.js";
 import { recoveryRoutes } from "./routes/v1/users/recovery.routes.js";
-import { usersRoutes } from "./routes/v1/users/users.routes.js";
+import { registerRoutes } from "./routes/v1/users/register.routes.js";
+import { sessionsRoutes } from "./routes/v1/users/sessions.routes.js";
 import { webRoutes } from "./routes/web.routes.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -63,10 +65,12 @@ export function createApp(deps: AppDeps) {
   const routes = app
     .route("/", healthRoutes(deps))
     .route("/", jwksRoutes(deps))
-    .route("/v1/users", usersRoutes(deps))
+    .route("/v1/users", registerRoutes(deps))
+    .route("/v1/users", sessionsRoutes(deps))
+    .route("/v1/users", meRoutes(deps))
     .route("/v1/users", recoveryRoutes(deps))
     .route("/v1/users", passwordPolicyRoutes(deps))
-    .route("/v1/users", adminUsersRoutes(deps));
+    .route("/v1/users", adminRoutes(deps));
   registerApiDocs(app);
 
   // Keep this last: the web app's catch-all must never shadow an API path. It stays out of `routes`

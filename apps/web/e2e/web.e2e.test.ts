@@ -332,7 +332,7 @@ describe("register, sign in, profile", () => {
   });
 });
 
-// Issue 8b: the mail round-trip itself is tested at the HTTP level (apps/api/test/account-recovery.test.ts).
+// The mail round-trip itself is tested at the HTTP level (apps/api/src/routes/v1/users/recovery.test.ts).
 describe("password reset and email verification pages", () => {
   it("forgot password: from sign-in, the same confirmation for any address", async () => {
     await page.goto(`${baseUrl}/sign-in`);

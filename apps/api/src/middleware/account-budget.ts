@@ -1,6 +1,6 @@
 import type { RateLimiter } from "@app/core";
 import type { Context } from "hono";
-import type { AppEnv } from "../app-env.js";
+import type { AppDeps, AppEnv } from "../app-env.js";
 import type { ClientAddressResolver } from "../client-address.js";
 import type { Metrics } from "../metrics.js";
 import { accountSubject, enforce, rateLimitKey } from "./rate-limit.js";
@@ -69,4 +69,18 @@ export function createAccountBudget(options: AccountBudgetOptions): AccountBudge
       await limiter.reset(accountKey(account));
     },
   };
+}
+
+/** The login budget as configured: shared by login, the password checks of /me, and password reset. */
+export function createLoginBudget(
+  deps: Pick<AppDeps, "rateLimiter" | "rateLimits" | "metrics" | "clientAddress">,
+): AccountBudget {
+  return createAccountBudget({
+    limiter: deps.rateLimiter,
+    metrics: deps.metrics,
+    clientAddress: deps.clientAddress,
+    windowSeconds: deps.rateLimits.windowSeconds,
+    perAccountAndAddress: deps.rateLimits.loginPerAccountAndAddress,
+    perAccount: deps.rateLimits.loginPerAccount,
+  });
 }

@@ -6,7 +6,7 @@ import type { User } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
-import { createAccountBudget } from "../../../middleware/account-budget.js";
+import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { accountSubject, enforce, rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
 import { buildProblem, PROBLEM_CONTENT_TYPE } from "../../../problem.js";
@@ -119,12 +119,7 @@ export function recoveryRoutes(deps: AppDeps) {
     name: "recovery_account" as const,
     limit: rateLimits.recoveryPerAccount,
   };
-  const passwordGuesses = createAccountBudget({
-    ...budget,
-    clientAddress,
-    perAccountAndAddress: rateLimits.loginPerAccountAndAddress,
-    perAccount: rateLimits.loginPerAccount,
-  });
+  const passwordGuesses = createLoginBudget(deps);
 
   const authenticated = requireUser(deps);
   // A Bearer token, when sent, must be valid (401 otherwise); without one the body names the address.
