@@ -42,6 +42,60 @@ describe.each(testDatabaseKinds)("the app on %s", (kind) => {
       await expectProblem(await t.request("/v1/users/me", { method: "PUT" }), 404);
     });
 
+    it("problems keep their exact status, type, title, detail and WWW-Authenticate on the wire", async () => {
+      const wire = async (response: Response, status: number) => ({
+        ...(await expectProblem(response, status)),
+        wwwAuthenticate: response.headers.get("www-authenticate"),
+      });
+      expect(await wire(await t.request("/v1/users/me"), 401)).toEqual({
+        type: "/problems/unauthenticated",
+        title: "Authentication required",
+        status: 401,
+        detail: "This endpoint needs a bearer access token.",
+        wwwAuthenticate: 'Bearer realm="user-management"',
+      });
+      const refused = "The access token is invalid or has been revoked.";
+      expect(
+        await wire(await t.request("/v1/users/me", { headers: { authorization: "Bearer x.y.z" } }), 401),
+      ).toEqual({
+        type: "/problems/invalid-token",
+        title: "Invalid access token",
+        status: 401,
+        detail: refused,
+        wwwAuthenticate: `Bearer realm="user-management", error="invalid_token", error_description="${refused}"`,
+      });
+      const email = uniqueEmail("wire");
+      await t.register(email, PASSWORD);
+      const token = await t.login(email, PASSWORD);
+      const bearer = { authorization: `Bearer ${token}` };
+      expect(await wire(await t.request("/v1/users", { headers: bearer }), 403)).toEqual({
+        type: "/problems/forbidden",
+        title: "Forbidden",
+        status: 403,
+        detail: "Only superusers may use this endpoint.",
+        wwwAuthenticate: null,
+      });
+      expect(await wire(await t.request("/v2/users"), 404)).toMatchObject({
+        type: "/problems/not-found",
+        title: "Not found",
+        detail: "No route for GET /v2/users.",
+      });
+      const tooLarge = await t.postJson("/v1/users/", { email, password: "x".repeat(17_000) });
+      expect(await wire(tooLarge, 413)).toMatchObject({
+        type: "/problems/payload-too-large",
+        title: "Request body too large",
+        detail: "The request body must be at most 16384 bytes.",
+      });
+      expect(await t.request("/v1/users/me", { method: "DELETE", headers: bearer })).toHaveProperty(
+        "status",
+        204,
+      );
+      expect(await wire(await t.request("/v1/users/me", { headers: bearer }), 401)).toMatchObject({
+        type: "/problems/invalid-token",
+        detail: refused,
+      });
+    });
+
     it("GET /health is 200", async () => {
       const response = await t.request("/health");
       expect(response.status).toBe(200);

@@ -22,6 +22,7 @@ export {
   RateLimitedError,
   SigningKeyDecryptionError,
   TokenRevokedError,
+  UnauthenticatedError,
   UserNotFoundError,
 } from "./errors.js";
 export type { SweepOptions, SweepResult } from "./maintenance/sweep-stale-rows.js";

@@ -1,6 +1,6 @@
+import { ForbiddenError } from "@app/core";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env.js";
-import { problemResponse } from "../problem.js";
 
 /**
  * Runs after `requireUser`: a signed-in user who is not a superuser gets 403 (the token is fine, the
@@ -8,9 +8,7 @@ import { problemResponse } from "../problem.js";
  */
 export function requireSuperuser() {
   return createMiddleware<AppEnv>(async function requireSuperuser(c, next) {
-    if (!c.var.user?.isSuperuser) {
-      return problemResponse(c, "FORBIDDEN", "Only superusers may use this endpoint.");
-    }
+    if (!c.var.user?.isSuperuser) throw new ForbiddenError("Only superusers may use this endpoint.");
     return next();
   });
 }

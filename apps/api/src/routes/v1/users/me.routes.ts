@@ -5,7 +5,7 @@ import type { AppDeps, AppEnv } from "../../../app-env.js";
 import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { accountSubject, enforce } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
-import { buildProblem, PROBLEM_CONTENT_TYPE } from "../../../problem.js";
+import { invalidFields } from "../../../problem.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
@@ -106,14 +106,9 @@ export function meRoutes(deps: AppDeps) {
       const current = c.var.user;
       if (body.email !== undefined && normalizeEmail(body.email) !== normalizeEmail(current.email)) {
         if (body.current_password === undefined) {
-          // Returned rather than thrown so the typed route keeps its 422 shape; same body as the validation hook.
-          return c.json(
-            buildProblem("VALIDATION_FAILED", "The request body is invalid: see errors.", [
-              { path: "current_password", message: "is required to change the email" },
-            ]),
-            422,
-            { "Content-Type": PROBLEM_CONTENT_TYPE },
-          );
+          throw invalidFields("request body", [
+            { path: "current_password", message: "is required to change the email" },
+          ]);
         }
         // Budgets first and the password before the uniqueness check: without the password, and beyond
         // a few tries, the 409 says nothing about which addresses have accounts.

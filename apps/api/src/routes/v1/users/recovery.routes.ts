@@ -9,7 +9,7 @@ import type { AppDeps, AppEnv } from "../../../app-env.js";
 import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { accountSubject, enforce, rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
-import { buildProblem, PROBLEM_CONTENT_TYPE } from "../../../problem.js";
+import { invalidFields } from "../../../problem.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
@@ -160,13 +160,9 @@ export function recoveryRoutes(deps: AppDeps) {
       }
       const { email } = c.req.valid("json");
       if (email === undefined) {
-        return c.json(
-          buildProblem("VALIDATION_FAILED", "The request body is invalid: see errors.", [
-            { path: "email", message: "is required without a Bearer token" },
-          ]),
-          422,
-          { "Content-Type": PROBLEM_CONTENT_TYPE },
-        );
+        throw invalidFields("request body", [
+          { path: "email", message: "is required without a Bearer token" },
+        ]);
       }
       // Counted for unknown and verified addresses too, so the budget tells nothing either.
       await enforce(c, accountBudget, accountSubject(email));

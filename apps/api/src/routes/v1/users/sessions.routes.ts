@@ -2,12 +2,12 @@
 import { EmailNotVerifiedError } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
-import { HTTPException } from "hono/http-exception";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
 import type { LoginOutcome, Metrics } from "../../../metrics.js";
 import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
+import { RequestProblem } from "../../../problem.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
@@ -127,7 +127,7 @@ export function sessionsRoutes(deps: AppDeps) {
     .openapi(
       {
         ...loginRoute(deps.requireVerifiedEmail),
-        middleware: [countLoginOutcomes(metrics), loginByAddress] as const,
+        middleware: [countLoginOutcomes(metrics), loginByAddress, credentialsOnly] as const,
       },
       async (c) => {
         const body =
@@ -193,12 +193,22 @@ function countLoginOutcomes(metrics: Metrics) {
   });
 }
 
+/**
+ * Before the body validators, which would answer any other media type with the generic 415: the login
+ * route takes two, and its 415 says which.
+ */
+const credentialsOnly = createMiddleware<AppEnv>(async function credentialsOnly(c, next) {
+  credentialsMediaType(c.req.header("content-type"));
+  await next();
+});
+
 /** Which body parser the login route's content type selects; anything else is a 415. */
 function credentialsMediaType(contentType: string | undefined): "json" | "form" {
   const mediaType = contentType?.split(";")[0]?.trim().toLowerCase();
   if (mediaType === "application/x-www-form-urlencoded") return "form";
   if (mediaType === "application/json" || mediaType?.endsWith("+json")) return "json";
-  throw new HTTPException(415, {
-    message: "Send credentials as application/json or application/x-www-form-urlencoded.",
-  });
+  throw new RequestProblem(
+    "UNSUPPORTED_MEDIA_TYPE",
+    "Send credentials as application/json or application/x-www-form-urlencoded.",
+  );
 }

@@ -142,7 +142,8 @@ describe.each(testDatabaseKinds)("sessions API on %s", (kind) => {
         }),
         400,
       );
-      await expectProblem(
+      const credentialsOnly = "Send credentials as application/json or application/x-www-form-urlencoded.";
+      const plain = await expectProblem(
         await t.request("/v1/users/login", {
           method: "POST",
           headers: { "content-type": "text/plain" },
@@ -150,7 +151,9 @@ describe.each(testDatabaseKinds)("sessions API on %s", (kind) => {
         }),
         415,
       );
-      await expectProblem(await t.request("/v1/users/login", { method: "POST" }), 415);
+      expect(plain).toMatchObject({ type: "/problems/unsupported-media-type", detail: credentialsOnly });
+      const bodiless = await expectProblem(await t.request("/v1/users/login", { method: "POST" }), 415);
+      expect(bodiless.detail).toBe(credentialsOnly);
     });
   });
 
