@@ -415,7 +415,6 @@ describe("confirming an email address", () => {
   });
 });
 
-// Needs issue 3's routes (PATCH /v1/users/me, POST /v1/users/me/password, DELETE /v1/users/me).
 describe("the whole account lifecycle", () => {
   it("register → sign in → profile → edit name → change password → sign out → sign in with the new password → delete → sign-in refused", async () => {
     const email = uniqueEmail("life");

@@ -38,10 +38,8 @@ export type {
   TokenServiceOptions,
 } from "./tokens.js";
 export {
-  createAccessToken,
   createTokenService,
   DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
-  verifyToken,
 } from "./tokens.js";
 export type { AccessTokenEnv, VerifyAccessTokenOptions } from "./verify-access-token.js";
 export { verifyAccessToken } from "./verify-access-token.js";

@@ -114,9 +114,9 @@ export function meRoutes(deps: AppDeps) {
         // a few tries, the 409 says nothing about which addresses have accounts.
         await enforce(c, emailChangeUserBudget, `user:${current.id}`);
         await enforce(c, emailChangeTargetBudget, accountSubject(body.email));
-        await passwordGuesses.spend(c, current.email);
+        await passwordGuesses.forRequest(c).spend(current.email);
         await users.confirmPassword(current.id, body.current_password);
-        await passwordGuesses.clearAfterSuccess(c, current.email);
+        await passwordGuesses.forRequest(c).clearAfterSuccess(current.email);
       }
       const user = await users.updateProfile(current.id, { email: body.email, fullName: body.full_name });
       if (user.email !== current.email) await accountMail.sendVerification(user.id);
@@ -125,12 +125,12 @@ export function meRoutes(deps: AppDeps) {
     .openapi({ ...changePasswordRoute(bodies), middleware: [authenticated] as const }, async (c) => {
       const body = c.req.valid("json");
       // A stolen access token must not become unlimited guesses at the password it does not reveal.
-      await passwordGuesses.spend(c, c.var.user.email);
+      await passwordGuesses.forRequest(c).spend(c.var.user.email);
       await users.changePassword(c.var.user.id, {
         currentPassword: body.current_password,
         newPassword: body.new_password,
       });
-      await passwordGuesses.clearAfterSuccess(c, c.var.user.email);
+      await passwordGuesses.forRequest(c).clearAfterSuccess(c.var.user.email);
       return c.body(null, 204);
     })
     .openapi({ ...deleteMeRoute, middleware: [authenticated] as const }, async (c) => {

@@ -1,5 +1,5 @@
 /** Signing in and out: login (JSON or the OAuth2 password form), refresh-token rotation, logout, logout-all. */
-import { EmailNotVerifiedError } from "@app/core";
+import { createSignIn } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
@@ -122,6 +122,7 @@ export function sessionsRoutes(deps: AppDeps) {
     limit: rateLimits.refreshPerAddress,
   });
   const passwordGuesses = createLoginBudget(deps);
+  const signIn = createSignIn({ users, sessions, requireVerifiedEmail: deps.requireVerifiedEmail });
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(
@@ -138,17 +139,9 @@ export function sessionsRoutes(deps: AppDeps) {
           "username" in body
             ? { email: body.username, password: body.password }
             : { email: body.email, password: body.password };
-        await passwordGuesses.spend(c, credentials.email);
-        const user = await users.authenticate(credentials);
-        await passwordGuesses.clearAfterSuccess(c, credentials.email);
-        // Checked after the password, so only the account's owner learns that it is unverified.
-        if (deps.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
+        const { user, tokens } = await signIn(credentials, passwordGuesses.forRequest(c));
         c.set("user", user);
-        return c.json(
-          toTokenResponse(await sessions.start(user, { amr: PASSWORD_LOGIN_AMR })),
-          200,
-          NO_STORE,
-        );
+        return c.json(toTokenResponse(tokens), 200, NO_STORE);
       },
     )
     .openapi(
@@ -171,8 +164,6 @@ export function sessionsRoutes(deps: AppDeps) {
 
 /** RFC 6749 §5.1: token responses must not be cached. */
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
-/** RFC 8176: the user proved a password. */
-const PASSWORD_LOGIN_AMR = ["pwd"];
 
 /** One count per login attempt, by outcome, read off the final response (429s and 503s included). */
 function countLoginOutcomes(metrics: Metrics) {
