@@ -1,7 +1,10 @@
 /**
- * createApp(deps) wires the HTTP service and nothing else: request id → metrics → security headers →
- * CORS → access log → request timeout (reads only) → body limit → routes (rate limits sit on the routes they guard), then the two places where everything that goes wrong becomes a problem+json
- * response (`notFound` and `onError`). No I/O happens here; `server.ts` builds the deps.
+ * @app/api: the HTTP service. `createApp(deps)` wires it and nothing else: request id → metrics →
+ * security headers → CORS → access log → request timeout (reads only) → body limit → the routes, one
+ * `routes/v1/users/<resource>.routes.ts` per resource with its test beside it (rate limits sit on the
+ * routes they guard). Handlers and middleware throw; `problem.ts` is the one place where anything that
+ * goes wrong becomes a problem+json response (`onError` and `notFound` both hand it over). No I/O happens
+ * here: `deps.ts` builds the services once per process, the entries (`server.ts`, `server-bun.ts`) listen.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
