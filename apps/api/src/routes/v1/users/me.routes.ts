@@ -114,9 +114,10 @@ export function meRoutes(deps: AppDeps) {
         // a few tries, the 409 says nothing about which addresses have accounts.
         await enforce(c, emailChangeUserBudget, `user:${current.id}`);
         await enforce(c, emailChangeTargetBudget, accountSubject(body.email));
-        await passwordGuesses.forRequest(c).spend(current.email);
+        const guesses = passwordGuesses.forRequest(c);
+        await guesses.spend(current.email);
         await users.confirmPassword(current.id, body.current_password);
-        await passwordGuesses.forRequest(c).clearAfterSuccess(current.email);
+        await guesses.clearAfterSuccess(current.email);
       }
       const user = await users.updateProfile(current.id, { email: body.email, fullName: body.full_name });
       if (user.email !== current.email) await accountMail.sendVerification(user.id);
@@ -124,13 +125,15 @@ export function meRoutes(deps: AppDeps) {
     })
     .openapi({ ...changePasswordRoute(bodies), middleware: [authenticated] as const }, async (c) => {
       const body = c.req.valid("json");
+      const { user } = c.var;
+      const guesses = passwordGuesses.forRequest(c);
       // A stolen access token must not become unlimited guesses at the password it does not reveal.
-      await passwordGuesses.forRequest(c).spend(c.var.user.email);
-      await users.changePassword(c.var.user.id, {
+      await guesses.spend(user.email);
+      await users.changePassword(user.id, {
         currentPassword: body.current_password,
         newPassword: body.new_password,
       });
-      await passwordGuesses.forRequest(c).clearAfterSuccess(c.var.user.email);
+      await guesses.clearAfterSuccess(user.email);
       return c.body(null, 204);
     })
     .openapi({ ...deleteMeRoute, middleware: [authenticated] as const }, async (c) => {
