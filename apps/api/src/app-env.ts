@@ -43,11 +43,19 @@ export interface AppDeps {
   webDistDir?: string;
 }
 
-/** Types `c.var` in every handler and middleware. `user` is set by `requireUser` only. */
+/**
+ * Types `c.var` in every handler and middleware. `user` is absent until `requireUser` has run (or
+ * login has signed someone in, for the access log); routes behind `requireUser` see `SignedInEnv`.
+ */
 export interface AppEnv {
   Variables: {
     requestId: string;
     logger: Logger;
-    user: User;
+    user?: User;
   };
+}
+
+/** What `requireUser` adds: the signed-in user, always there in the handlers it guards. */
+export interface SignedInEnv {
+  Variables: { user: User };
 }

@@ -1,5 +1,5 @@
-import { createPasswordHasher, type TokenService } from "@app/auth";
-import type { AccessTokenIssuer, Database } from "@app/core";
+import { createPasswordHasher } from "@app/auth";
+import type { Database } from "@app/core";
 import {
   createAccountRecoveryService,
   createDatabase,
@@ -7,7 +7,6 @@ import {
   createSessionService,
   createUserService,
   migrateDatabase,
-  tokensValidFrom,
 } from "@app/core";
 import { type AccessTokenKeys, createAccessTokenKeys } from "./access-token-keys.js";
 import type { AppDeps } from "./app-env.js";
@@ -47,12 +46,13 @@ export async function createDeps(
     accessTokenKeys,
     sessions: createSessionService({
       db: database.db,
-      accessTokens: accessTokenIssuer(tokens),
+      accessTokens: tokens,
       secret: config.jwt.secret,
       refreshTokenTtlSeconds: config.sessions.refreshTokenTtlSeconds,
       reuseGraceSeconds: config.sessions.reuseGraceSeconds,
       requireVerifiedEmail: config.requireVerifiedEmail,
     }),
+    // Abuse limits and what the operator sees of them.
     rateLimiter: createRateLimiter({
       db: database.db,
       onCleanupError: (error) =>
@@ -88,21 +88,6 @@ export async function openDatabase(config: Pick<Config, "database" | "databaseTi
   );
   if (database.driver === "pglite") await migrateDatabase(database);
   return database;
-}
-
-/** Core's port for access tokens, over @app/auth's token service. */
-export function accessTokenIssuer(tokens: TokenService): AccessTokenIssuer {
-  return {
-    async issue(user, session) {
-      const { token, expiresIn } = await tokens.issue({
-        subject: user.id,
-        issuedAtFloor: tokensValidFrom(user),
-        sessionId: session.id,
-        ...(session.amr ? { amr: session.amr } : {}),
-      });
-      return { token, expiresIn };
-    },
-  };
 }
 
 /**

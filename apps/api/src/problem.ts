@@ -1,11 +1,40 @@
 /**
- * Every error response is an RFC 9457 problem (application/problem+json). This file is the one table
- * from error code to status, title and type; `app.onError` and the validation hook are its only callers.
+ * Errors become HTTP here, and only here. Handlers and middleware throw (core's domain errors, auth's
+ * token errors, a `RequestProblem` for a request the API cannot read); `app.onError` and `app.notFound`
+ * hand what they get to `problemFor`, which picks the problem code, and `TABLE` turns the code into the
+ * RFC 9457 response (application/problem+json): status, title, type and the headers that go with it.
  */
+import { InvalidTokenError, PasswordHasherBusyError, PasswordTooLongError } from "@app/auth";
+import { DomainError, isConnectionFailure, RateLimitedError } from "@app/core";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./app-env.js";
+import { logFailure } from "./failure-log.js";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/** What a 503 asks clients to wait: long enough for a database failover or restart to be noticed. */
+const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+const REALM = 'Bearer realm="user-management"';
+
+interface ProblemFacts {
+  detail: string;
+  /** From the error itself (a rate limit's window, the hasher's queue). */
+  retryAfterSeconds?: number;
+}
+
+interface ProblemEntry {
+  status: ContentfulStatusCode;
+  title: string;
+  /** Headers the status promises (RFC 6750 `WWW-Authenticate` on 401s, `Retry-After` on 429 and 503). */
+  headers?: (facts: ProblemFacts) => Record<string, string>;
+}
+
+const retryAfter = (fallbackSeconds?: number) => (facts: ProblemFacts) => {
+  const seconds = facts.retryAfterSeconds ?? fallbackSeconds;
+  return seconds === undefined ? {} : { "Retry-After": String(seconds) };
+};
 
 const TABLE = {
   VALIDATION_FAILED: { status: 422, title: "Your request parameters didn't validate" },
@@ -17,8 +46,18 @@ const TABLE = {
   NOT_FOUND: { status: 404, title: "Not found" },
   EMAIL_TAKEN: { status: 409, title: "Email already registered" },
   INVALID_CREDENTIALS: { status: 401, title: "Invalid credentials" },
-  UNAUTHENTICATED: { status: 401, title: "Authentication required" },
-  INVALID_TOKEN: { status: 401, title: "Invalid access token" },
+  UNAUTHENTICATED: {
+    status: 401,
+    title: "Authentication required",
+    headers: () => ({ "WWW-Authenticate": REALM }),
+  },
+  INVALID_TOKEN: {
+    status: 401,
+    title: "Invalid access token",
+    headers: ({ detail }) => ({
+      "WWW-Authenticate": `${REALM}, error="invalid_token", error_description="${detail}"`,
+    }),
+  },
   INVALID_REFRESH_TOKEN: { status: 401, title: "Invalid refresh token" },
   INCORRECT_PASSWORD: { status: 401, title: "Incorrect password" },
   FORBIDDEN: { status: 403, title: "Forbidden" },
@@ -28,12 +67,20 @@ const TABLE = {
   LAST_SUPERUSER: { status: 409, title: "Last superuser" },
   USER_NOT_FOUND: { status: 404, title: "User not found" },
   CONFLICT: { status: 409, title: "Conflict" },
-  RATE_LIMITED: { status: 429, title: "Too many requests" },
-  DATABASE_UNAVAILABLE: { status: 503, title: "Service temporarily unavailable" },
-  REQUEST_TIMEOUT: { status: 503, title: "Service temporarily unavailable" },
-  SERVER_BUSY: { status: 503, title: "Service temporarily unavailable" },
+  RATE_LIMITED: { status: 429, title: "Too many requests", headers: retryAfter() },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    title: "Service temporarily unavailable",
+    headers: retryAfter(RETRY_AFTER_UNAVAILABLE_SECONDS),
+  },
+  REQUEST_TIMEOUT: {
+    status: 503,
+    title: "Service temporarily unavailable",
+    headers: retryAfter(RETRY_AFTER_UNAVAILABLE_SECONDS),
+  },
+  SERVER_BUSY: { status: 503, title: "Service temporarily unavailable", headers: retryAfter() },
   INTERNAL: { status: 500, title: "Internal server error" },
-} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+} as const satisfies Record<string, ProblemEntry>;
 
 export type ProblemCode = keyof typeof TABLE;
 
@@ -42,15 +89,108 @@ export interface FieldError {
   message: string;
 }
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: FieldError[];
+/**
+ * A request the API cannot take as it is (unreadable, too large, the wrong media type, invalid fields,
+ * no route): the problem code and the client-facing detail. It is an HTTPException so Hono's own
+ * middleware (the read timeout) can throw it too.
+ */
+export class RequestProblem extends HTTPException {
+  override readonly name = "RequestProblem";
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(TABLE[code].status, { message: detail });
+  }
 }
 
-export function isProblemCode(code: string): code is ProblemCode {
+/** The 422 of a request whose fields are wrong, one `{path, message}` per field. */
+export function invalidFields(where: string, errors: FieldError[]): RequestProblem {
+  return new RequestProblem("VALIDATION_FAILED", `The ${where} is invalid: see errors.`, errors);
+}
+
+/**
+ * The problem response for anything a handler or middleware threw. Failures that are ours (a 500, the
+ * database gone) are logged; what the client may see is only the detail chosen here.
+ */
+export function problemFor(error: Error, c: Context<AppEnv>): Response {
+  if (error instanceof RequestProblem) {
+    if (error.code === "REQUEST_TIMEOUT") c.var.logger?.warn("request timed out");
+    return respond(c, error.code, { detail: error.detail }, error.errors);
+  }
+  if (error instanceof DomainError) {
+    const alias = DOMAIN_ALIASES[error.code];
+    const code = alias?.code ?? (isProblemCode(error.code) ? error.code : "INTERNAL");
+    if (code === "INTERNAL" || code === "DATABASE_UNAVAILABLE") logFailure(c.var.logger, error);
+    const retryAfterSeconds = error instanceof RateLimitedError ? error.retryAfterSeconds : undefined;
+    return respond(c, code, { detail: alias?.detail ?? error.message, ...optional({ retryAfterSeconds }) });
+  }
+  if (error instanceof InvalidTokenError) {
+    return respond(c, "INVALID_TOKEN", {
+      detail: error.reason === "expired" ? "The access token has expired." : REVOKED_TOKEN_DETAIL,
+    });
+  }
+  if (error instanceof PasswordTooLongError) {
+    const problem = invalidFields("request body", [{ path: "password", message: error.message }]);
+    return respond(c, problem.code, { detail: problem.detail }, problem.errors);
+  }
+  if (error instanceof PasswordHasherBusyError) {
+    c.var.logger?.warn("password hashing at capacity");
+    return respond(c, "SERVER_BUSY", {
+      detail: "The service is busy; try again shortly.",
+      retryAfterSeconds: error.retryAfterSeconds,
+    });
+  }
+  if (error instanceof HTTPException) {
+    const known = httpExceptionProblem(error);
+    if (known) return respond(c, known.code, { detail: known.detail });
+  }
+  logFailure(c.var.logger, error);
+  // A connection-level failure that escaped a repository's translation is still the database's fault.
+  if (isConnectionFailure(error)) {
+    return respond(c, "DATABASE_UNAVAILABLE", { detail: "The database is unavailable; try again shortly." });
+  }
+  return respond(c, "INTERNAL", {
+    detail: `Something went wrong on our side; quote request id ${c.var.requestId}.`,
+  });
+}
+
+const REVOKED_TOKEN_DETAIL = "The access token is invalid or has been revoked.";
+
+/**
+ * An inactive account answers a login exactly like a wrong password (same type, title and detail), so a
+ * deactivated email cannot be told apart from an unknown one. A revoked access token answers like any
+ * other refused one.
+ */
+const DOMAIN_ALIASES: Record<string, { code: ProblemCode; detail?: string }> = {
+  INACTIVE_USER: { code: "INVALID_CREDENTIALS", detail: "Incorrect email or password." },
+  TOKEN_REVOKED: { code: "INVALID_TOKEN", detail: REVOKED_TOKEN_DETAIL },
+};
+
+/** What Hono itself throws: unreadable JSON, a body of another media type, a too-large body. */
+function httpExceptionProblem(error: HTTPException): { code: ProblemCode; detail: string } | undefined {
+  switch (error.status) {
+    case 400:
+      return /json/i.test(error.message)
+        ? { code: "MALFORMED_JSON", detail: "The request body is not valid JSON." }
+        : { code: "BAD_REQUEST", detail: "The request could not be read." };
+    case 401:
+      return { code: "UNAUTHENTICATED", detail: "Authentication required." };
+    case 403:
+      return { code: "FORBIDDEN", detail: "You are not allowed to do this." };
+    case 404:
+      return { code: "NOT_FOUND", detail: "Not found." };
+    case 413:
+      return { code: "PAYLOAD_TOO_LARGE", detail: "The request body is too large." };
+    case 415:
+      return { code: "UNSUPPORTED_MEDIA_TYPE", detail: "Send the request body as application/json." };
+    default:
+      return undefined;
+  }
+}
+
+function isProblemCode(code: string): code is ProblemCode {
   return Object.hasOwn(TABLE, code);
 }
 
@@ -58,20 +198,23 @@ export function problemType(code: ProblemCode): string {
   return `/problems/${code.toLowerCase().replaceAll("_", "-")}`;
 }
 
-export function buildProblem(code: ProblemCode, detail: string, errors?: FieldError[]): Problem {
-  const { status, title } = TABLE[code];
-  return { type: problemType(code), title, status, detail, ...(errors ? { errors } : {}) };
+function respond(c: Context, code: ProblemCode, facts: ProblemFacts, errors?: FieldError[]): Response {
+  const entry: ProblemEntry = TABLE[code];
+  const body = {
+    type: problemType(code),
+    title: entry.title,
+    status: entry.status,
+    detail: facts.detail,
+    ...(errors ? { errors } : {}),
+  };
+  return c.body(JSON.stringify(body), entry.status, {
+    "Content-Type": PROBLEM_CONTENT_TYPE,
+    ...entry.headers?.(facts),
+  });
 }
 
-export function problemResponse(
-  c: Context,
-  code: ProblemCode,
-  detail: string,
-  options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
-): Response {
-  const problem = buildProblem(code, detail, options.errors);
-  return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
-    "Content-Type": PROBLEM_CONTENT_TYPE,
-    ...options.headers,
-  });
+function optional<T extends object>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }

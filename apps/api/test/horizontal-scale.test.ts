@@ -115,7 +115,7 @@ describe("two API processes on one PostgreSQL", () => {
     expect(refusedBy(1)).toBeGreaterThanOrEqual(4);
   });
 
-  /** @see issue 4: limits live in the database, so every replica spends the same budget. */
+  /** Limits live in the database, so every replica spends the same budget. */
   it("shares the login rate limit: once one process answers 429 for an account, the other does too", async () => {
     const email = uniqueEmail("limited");
     expect((await register(a, email)).status).toBe(201);

@@ -4,9 +4,10 @@ import { expectProblem } from "./support/problem.js";
 import { createTestApp, type TestApp } from "./support/test-app.js";
 
 /**
- * What each route can answer. Every status here is exercised by the route tests (users.test.ts,
- * me.test.ts, sessions.test.ts, admin-users.test.ts, rate-limit.test.ts, hardening-http.test.ts, jwks.test.ts), and 503 by the closed-database test below; the document must list
- * exactly these, no more (a promise the route cannot keep) and no fewer.
+ * What each route can answer. Every status here is exercised by the route tests beside each
+ * `<resource>.routes.ts` (register, sessions, me, recovery, admin, password-policy), rate-limit.test.ts,
+ * hardening-http.test.ts and jwks.test.ts, and 503 by the closed-database test below; the document must list exactly
+ * these, no more (a promise the route cannot keep) and no fewer.
  */
 const STATUSES: Record<string, number[]> = {
   "GET /health": [200],

@@ -332,7 +332,7 @@ describe("register, sign in, profile", () => {
   });
 });
 
-// Issue 8b: the mail round-trip itself is tested at the HTTP level (apps/api/test/account-recovery.test.ts).
+// The mail round-trip itself is tested at the HTTP level (apps/api/src/routes/v1/users/recovery.test.ts).
 describe("password reset and email verification pages", () => {
   it("forgot password: from sign-in, the same confirmation for any address", async () => {
     await page.goto(`${baseUrl}/sign-in`);
@@ -415,7 +415,6 @@ describe("confirming an email address", () => {
   });
 });
 
-// Needs issue 3's routes (PATCH /v1/users/me, POST /v1/users/me/password, DELETE /v1/users/me).
 describe("the whole account lifecycle", () => {
   it("register → sign in → profile → edit name → change password → sign out → sign in with the new password → delete → sign-in refused", async () => {
     const email = uniqueEmail("life");

@@ -1,3 +1,9 @@
+/**
+ * @app/auth: credentials as cryptography, with no database and no HTTP. bcrypt password hashing with a
+ * bounded queue (`password.ts`), access tokens issued and verified with HS256 or EdDSA keys
+ * (`tokens.ts`, `signing-keys.ts`), and a verifier for other services that trust this one's key set
+ * (`token-verifier.ts`, `verify-access-token.ts`). Its errors say why a token or password was refused.
+ */
 export type { AccessTokenClaims } from "./access-token-claims.js";
 export { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "./defaults.js";
 export type { InvalidTokenReason } from "./errors.js";
@@ -38,10 +44,8 @@ export type {
   TokenServiceOptions,
 } from "./tokens.js";
 export {
-  createAccessToken,
   createTokenService,
   DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
-  verifyToken,
 } from "./tokens.js";
 export type { AccessTokenEnv, VerifyAccessTokenOptions } from "./verify-access-token.js";
 export { verifyAccessToken } from "./verify-access-token.js";

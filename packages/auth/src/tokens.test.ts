@@ -3,7 +3,13 @@ import { sign, verify } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { InvalidTokenError } from "./errors.js";
 import { withLowBitFlipped } from "./test-support/base64url.js";
-import { createAccessToken, createTokenService, verifyToken } from "./tokens.js";
+import { createTokenService, type IssueOptions, type TokenServiceOptions } from "./tokens.js";
+
+/** One-shot issue and verify: each builds its own service, as a second process would. */
+const createAccessToken = (options: TokenServiceOptions & IssueOptions) =>
+  createTokenService(options).issue(options);
+const verifyToken = (token: string, options: TokenServiceOptions) =>
+  createTokenService(options).verify(token);
 
 const secret = "a-test-secret-that-is-at-least-32-bytes-long";
 const base64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");

@@ -196,13 +196,3 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     },
   };
 }
-
-/** One-shot form of `createTokenService(...).issue`, for scripts; services should keep one TokenService. */
-export function createAccessToken(options: TokenServiceOptions & IssueOptions): Promise<IssuedToken> {
-  return createTokenService(options).issue(options);
-}
-
-/** One-shot form of `createTokenService(...).verify`. */
-export function verifyToken(token: string, options: TokenServiceOptions): Promise<AccessTokenClaims> {
-  return createTokenService(options).verify(token);
-}

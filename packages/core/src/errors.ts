@@ -65,6 +65,14 @@ export class IncorrectPasswordError extends DomainError {
   }
 }
 
+/** The request does not say who is asking (no credentials), and the action needs to know. */
+export class UnauthenticatedError extends DomainError {
+  override readonly name = "UnauthenticatedError";
+  constructor(message = "Authentication required.") {
+    super("UNAUTHENTICATED", message);
+  }
+}
+
 /** The caller is signed in but may not do this (e.g. an admin action by a non-superuser). */
 export class ForbiddenError extends DomainError {
   override readonly name = "ForbiddenError";

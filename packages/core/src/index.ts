@@ -1,6 +1,14 @@
+/**
+ * @app/core: the user-management domain, without HTTP. Users (`users/`: the service, the repository, the
+ * revocation boundary `tokensValidFrom`), sessions (`sessions/`: refresh-token rotation and password
+ * sign-in), account recovery and one-time tokens, rate-limit counters, signing keys, the Drizzle schema
+ * and migrations (`db/`), and the domain errors whose stable `code` the api maps to HTTP. What it needs
+ * from outside (password hashing, access-token signing, a login budget) it names as ports; the api passes
+ * @app/auth's implementations. Tests open real databases through `@app/core/testing`.
+ */
 export type { Database, DatabaseOptions, Db, PoolStats } from "./db/client.js";
 export { createDatabase } from "./db/client.js";
-export { isConnectionFailure, translateDatabaseError } from "./db/database-errors.js";
+export { isConnectionFailure } from "./db/database-errors.js";
 export { MIGRATIONS_FOLDER, migrateDatabase } from "./db/migrate.js";
 export type { Ed25519PublicJwk, RefreshTokenRow, SigningKeyRow, UserRow } from "./db/schema.js";
 export { oneTimeTokens, rateLimits, refreshTokens, signingKeys, users } from "./db/schema.js";
@@ -22,18 +30,14 @@ export {
   RateLimitedError,
   SigningKeyDecryptionError,
   TokenRevokedError,
+  UnauthenticatedError,
   UserNotFoundError,
 } from "./errors.js";
 export type { SweepOptions, SweepResult } from "./maintenance/sweep-stale-rows.js";
 export { sweepStaleRows } from "./maintenance/sweep-stale-rows.js";
-export type { OneTimeTokenPurpose, RedeemedToken } from "./one-time-tokens/one-time-token-repository.js";
-export {
-  deleteStaleOneTimeTokens,
-  hashOneTimeToken,
-  issueOneTimeToken,
-  redeemOneTimeToken,
-} from "./one-time-tokens/one-time-token-repository.js";
-export type { AccessTokenIssuer, AccessTokenSession, PasswordHasher } from "./ports.js";
+export type { OneTimeTokenPurpose } from "./one-time-tokens/one-time-token-repository.js";
+export { issueOneTimeToken } from "./one-time-tokens/one-time-token-repository.js";
+export type { AccessTokenIssuer, AccessTokenRequest, AccessTokenSession, PasswordHasher } from "./ports.js";
 export type { RateLimitDecision, RateLimiter, RateLimiterOptions } from "./rate-limit/rate-limiter.js";
 export { createRateLimiter } from "./rate-limit/rate-limiter.js";
 export type { SessionService, SessionServiceDeps, SessionTokens } from "./sessions/session-service.js";
@@ -41,8 +45,9 @@ export {
   createSessionService,
   DEFAULT_REFRESH_REUSE_GRACE_SECONDS,
   DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
-  hashToken,
 } from "./sessions/session-service.js";
+export type { PasswordGuessBudget, SignIn, SignInDeps } from "./sessions/sign-in.js";
+export { createSignIn } from "./sessions/sign-in.js";
 export type { SigningKeyCache, SigningKeyCacheOptions } from "./signing-keys/signing-key-cache.js";
 export {
   createSigningKeyCache,
@@ -82,17 +87,7 @@ export {
 export type { User } from "./users/user.js";
 export { nextPasswordChangedAt, normalizeEmail, tokensValidFrom } from "./users/user.js";
 export type { NewUser, Page, UserPatch, UserRecord } from "./users/user-repository.js";
-export {
-  createUser,
-  deleteUser,
-  getUserByEmail,
-  getUserById,
-  getUserRecordById,
-  listUsers,
-  toUser,
-  updateUser,
-  withActiveSuperusersLocked,
-} from "./users/user-repository.js";
+export { createUser, deleteUser, getUserByEmail, listUsers, updateUser } from "./users/user-repository.js";
 export type {
   AdminUserPatch,
   Credentials,

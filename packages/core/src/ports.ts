@@ -1,5 +1,3 @@
-import type { User } from "./users/user.js";
-
 /**
  * What the domain needs from the outside world, expressed in domain terms only.
  * `@app/api` passes `@app/auth`'s bcrypt implementation; tests may pass a fast one.
@@ -17,11 +15,21 @@ export interface AccessTokenSession {
   amr?: string[];
 }
 
-/**
- * Signs access tokens for the session service (the api passes `@app/auth`'s token service). The
- * issuer stamps `iat` no earlier than `tokensValidFrom(user)`, so a fresh token is never refused by its
- * own user's revocation boundary.
- */
+/** What the session service asks of an access token; the shape of `@app/auth`'s `IssueOptions`. */
+export interface AccessTokenRequest {
+  subject: string;
+  /**
+   * Stamp `iat` no earlier than this (epoch seconds): the session service passes
+   * `tokensValidFrom(user)`, so a fresh token is never refused by its own user's revocation boundary.
+   */
+  issuedAtFloor: number;
+  /** The session (refresh-token family) id, stamped as `sid`. */
+  sessionId?: string;
+  /** RFC 8176 authentication methods, stamped as `amr`. */
+  amr?: string[];
+}
+
+/** Signs access tokens for the session service; the api passes `@app/auth`'s token service itself. */
 export interface AccessTokenIssuer {
-  issue(user: User, session: AccessTokenSession): Promise<{ token: string; expiresIn: number }>;
+  issue(request: AccessTokenRequest): Promise<{ token: string; expiresIn: number }>;
 }

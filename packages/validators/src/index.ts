@@ -1,3 +1,9 @@
+/**
+ * @app/validators: the credential rules shared by the server and the web app, so both refuse the same
+ * emails, names and passwords with the same messages: the limits (`credential-limits.ts`), the zod rules
+ * (`credential-rules.ts`), their wording (`credential-messages.ts`) and the configurable password policy
+ * (`password-policy.ts`).
+ */
 export {
   MAX_EMAIL_LENGTH,
   MAX_FULL_NAME_LENGTH,

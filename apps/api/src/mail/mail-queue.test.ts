@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { captureLogs } from "../../test/support/test-app.js";
+import { captureLogs } from "#test-support";
 import { createLogger } from "../logger.js";
 import { createMailQueue, type MailMessage, type MailTransport } from "./mail-queue.js";
 

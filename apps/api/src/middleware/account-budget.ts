@@ -1,6 +1,6 @@
-import type { RateLimiter } from "@app/core";
+import type { PasswordGuessBudget, RateLimiter } from "@app/core";
 import type { Context } from "hono";
-import type { AppEnv } from "../app-env.js";
+import type { AppDeps, AppEnv } from "../app-env.js";
 import type { ClientAddressResolver } from "../client-address.js";
 import type { Metrics } from "../metrics.js";
 import { accountSubject, enforce, rateLimitKey } from "./rate-limit.js";
@@ -24,10 +24,11 @@ export interface AccountBudgetOptions {
  * cannot slip past the budget.
  */
 export interface AccountBudget {
-  /** Counts one password check on the account of `email`; throws RateLimitedError (429) when over. */
-  spend(c: Context<AppEnv>, email: string): Promise<void>;
-  /** After a correct password: this address's count and the account-wide count start again. */
-  clearAfterSuccess(c: Context<AppEnv>, email: string): Promise<void>;
+  /**
+   * The budget as this request's client address spends it: `spend` throws RateLimitedError (429) when
+   * over; `clearAfterSuccess` starts this address's count and the account-wide count again.
+   */
+  forRequest<E extends AppEnv>(c: Context<E>): PasswordGuessBudget;
   /** After a password reset: every address's count and the account-wide count start again. */
   clearEverywhere(email: string): Promise<void>;
 }
@@ -52,16 +53,21 @@ export function createAccountBudget(options: AccountBudgetOptions): AccountBudge
   const pairPrefix = (account: string) => rateLimitKey("login_account_address", windowSeconds, `${account}:`);
 
   return {
-    async spend(c, email) {
-      const account = accountSubject(email);
-      // The address's own budget first: attempts it refuses never reach the account-wide count.
-      await enforce(c, pairBudget, `${account}:${clientAddress(c)}`);
-      await enforce(c, accountBudget, account);
-    },
-    async clearAfterSuccess(c, email) {
-      const account = accountSubject(email);
-      await limiter.reset(`${pairPrefix(account)}${clientAddress(c)}`);
-      await limiter.reset(accountKey(account));
+    forRequest(c) {
+      const address = clientAddress(c);
+      return {
+        async spend(email) {
+          const account = accountSubject(email);
+          // The address's own budget first: attempts it refuses never reach the account-wide count.
+          await enforce(c, pairBudget, `${account}:${address}`);
+          await enforce(c, accountBudget, account);
+        },
+        async clearAfterSuccess(email) {
+          const account = accountSubject(email);
+          await limiter.reset(`${pairPrefix(account)}${address}`);
+          await limiter.reset(accountKey(account));
+        },
+      };
     },
     async clearEverywhere(email) {
       const account = accountSubject(email);
@@ -69,4 +75,18 @@ export function createAccountBudget(options: AccountBudgetOptions): AccountBudge
       await limiter.reset(accountKey(account));
     },
   };
+}
+
+/** The login budget as configured: shared by login, the password checks of /me, and password reset. */
+export function createLoginBudget(
+  deps: Pick<AppDeps, "rateLimiter" | "rateLimits" | "metrics" | "clientAddress">,
+): AccountBudget {
+  return createAccountBudget({
+    limiter: deps.rateLimiter,
+    metrics: deps.metrics,
+    clientAddress: deps.clientAddress,
+    windowSeconds: deps.rateLimits.windowSeconds,
+    perAccountAndAddress: deps.rateLimits.loginPerAccountAndAddress,
+    perAccount: deps.rateLimits.loginPerAccount,
+  });
 }

@@ -39,8 +39,8 @@ export function rateLimitByAddress(
  * Counts one hit for `subject` and throws RateLimitedError when it is over the budget. Keys carry the
  * budget's name and window so two budgets, or a changed window, never share a counter.
  */
-export async function enforce(
-  c: Context<AppEnv>,
+export async function enforce<E extends AppEnv>(
+  c: Context<E>,
   { limiter, metrics, name, limit, windowSeconds }: Omit<RateLimitOptions, "subject">,
   subject: string,
 ): Promise<void> {

@@ -1,4 +1,3 @@
-import type { User } from "@app/core";
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
 import type { AppEnv } from "../app-env.js";
@@ -15,7 +14,7 @@ export function requestLog({ logger }: RequestLogOptions) {
     const requestLogger = logger.child({ requestId: c.var.requestId });
     c.set("logger", requestLogger);
     await next();
-    const user = c.get("user") as User | undefined;
+    const user = c.var.user;
     requestLogger.info(
       {
         method: c.req.method,

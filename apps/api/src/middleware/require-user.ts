@@ -1,8 +1,7 @@
 import { InvalidTokenError } from "@app/auth";
-import { DomainError } from "@app/core";
+import { UnauthenticatedError, type User } from "@app/core";
 import { createMiddleware } from "hono/factory";
-import type { AppDeps, AppEnv } from "../app-env.js";
-import { problemResponse } from "../problem.js";
+import type { AppDeps, AppEnv, SignedInEnv } from "../app-env.js";
 
 export type RequireUserOptions = Pick<AppDeps, "tokens" | "users">;
 
@@ -10,41 +9,25 @@ const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
 
 /**
  * Bearer token → verified claims → the user, still active, whose password has not changed since the
- * token was issued. Every failure is the same 401 with `WWW-Authenticate`, so a client learns nothing
- * about which accounts exist.
+ * token was issued. A missing header is UnauthenticatedError; any refused token (malformed, expired,
+ * revoked, of a user gone or deactivated) is the same 401 with `WWW-Authenticate`, so a client learns
+ * nothing about which accounts exist.
  */
-export function requireUser({ tokens, users }: RequireUserOptions) {
-  return createMiddleware<AppEnv>(async function requireUser(c, next) {
-    const header = c.req.header("authorization");
-    if (!header) {
-      return problemResponse(c, "UNAUTHENTICATED", "This endpoint needs a bearer access token.", {
-        headers: { "WWW-Authenticate": 'Bearer realm="user-management"' },
-      });
-    }
-    const token = BEARER.exec(header)?.[1];
-    try {
-      if (!token) throw new InvalidTokenError("malformed");
-      const claims = await tokens.verify(token);
-      c.set("user", await users.getActiveUserForToken({ userId: claims.sub, issuedAt: claims.iat }));
-    } catch (error) {
-      if (!(error instanceof InvalidTokenError || isRevocation(error))) throw error;
-      const expired = error instanceof InvalidTokenError && error.reason === "expired";
-      const detail = expired
-        ? "The access token has expired."
-        : "The access token is invalid or has been revoked.";
-      return problemResponse(c, "INVALID_TOKEN", detail, {
-        headers: {
-          "WWW-Authenticate": `Bearer realm="user-management", error="invalid_token", error_description="${detail}"`,
-        },
-      });
-    }
-    return next();
-  });
+export function bearerUser({ tokens, users }: RequireUserOptions) {
+  return async function bearerUser(authorization: string | undefined): Promise<User> {
+    if (!authorization) throw new UnauthenticatedError("This endpoint needs a bearer access token.");
+    const token = BEARER.exec(authorization)?.[1];
+    if (!token) throw new InvalidTokenError("malformed");
+    const claims = await tokens.verify(token);
+    return users.getActiveUserForToken({ userId: claims.sub, issuedAt: claims.iat });
+  };
 }
 
-function isRevocation(error: unknown): boolean {
-  return (
-    error instanceof DomainError &&
-    (error.code === "USER_NOT_FOUND" || error.code === "INACTIVE_USER" || error.code === "TOKEN_REVOKED")
-  );
+/** Guards a route: its handler runs only for a signed-in user, typed as always present. */
+export function requireUser(options: RequireUserOptions) {
+  const authenticate = bearerUser(options);
+  return createMiddleware<AppEnv & SignedInEnv>(async function requireUser(c, next) {
+    c.set("user", await authenticate(c.req.header("authorization")));
+    return next();
+  });
 }

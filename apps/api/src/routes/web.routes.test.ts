@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../../test/support/test-app.js";
+import { createTestApp, type TestApp } from "#test-support";
 import { WEB_CONTENT_SECURITY_POLICY } from "./web.routes.js";
 
 const INDEX =

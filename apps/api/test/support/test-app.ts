@@ -11,7 +11,6 @@ import { createApp } from "../../src/app.js";
 import type { AppDeps } from "../../src/app-env.js";
 import { createClientAddressResolver } from "../../src/client-address.js";
 import type { RateLimitSettings } from "../../src/config.js";
-import { accessTokenIssuer } from "../../src/deps.js";
 import { createLogger } from "../../src/logger.js";
 import { createAccountMail } from "../../src/mail/account-mail.js";
 import { createMailQueue, type MailTransport } from "../../src/mail/mail-queue.js";
@@ -85,7 +84,7 @@ export async function createTestApp(
     jwks: { keySet: () => ({ keys: [] }), maxAgeSeconds: 3600 },
     sessions: createSessionService({
       db: database.db,
-      accessTokens: accessTokenIssuer(tokens),
+      accessTokens: tokens,
       secret: TEST_SECRET,
       ...options.sessions,
     }),

@@ -115,7 +115,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     // Startup parameters: applied by the server to every connection of the pool, reconnects included.
     connection: {
       statement_timeout: options.statementTimeoutMs ?? 5000,
-      application_name: "user-management",
+      application_name: applicationName,
     },
     onnotice: () => {},
   });

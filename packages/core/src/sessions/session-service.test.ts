@@ -3,7 +3,7 @@ import { and, eq, isNotNull } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { refreshTokens } from "../db/schema.js";
 import { InvalidRefreshTokenError, TokenRevokedError } from "../errors.js";
-import type { AccessTokenIssuer, AccessTokenSession } from "../ports.js";
+import type { AccessTokenIssuer, AccessTokenRequest, AccessTokenSession } from "../ports.js";
 import {
   createCountingHasher,
   uniqueEmail as email,
@@ -25,11 +25,11 @@ function fakeAccessTokens(
   const issuer = {
     issued: 0,
     sessions: [] as AccessTokenSession[],
-    async issue(user: { id: string; passwordChangedAt: Date }, session: AccessTokenSession) {
+    async issue({ subject, issuedAtFloor, sessionId, amr }: AccessTokenRequest) {
       issuer.issued++;
-      issuer.sessions.push(session);
-      const iat = Math.max(Math.floor(clock() / 1000), tokensValidFrom(user));
-      return { token: `access.${user.id}.${iat}.${issuer.issued}`, expiresIn: 900 };
+      issuer.sessions.push({ id: sessionId ?? "", ...(amr ? { amr } : {}) });
+      const iat = Math.max(Math.floor(clock() / 1000), issuedAtFloor);
+      return { token: `access.${subject}.${iat}.${issuer.issued}`, expiresIn: 900 };
     },
   };
   return issuer;

@@ -95,7 +95,7 @@ interface CachedPair {
  * refresh) holds the user row `FOR SHARE` and every boundary move holds it `FOR UPDATE` (see
  * `tokensValidFrom`); the user row is always locked before any refresh_tokens row.
  * @example
- * const sessions = createSessionService({ db, secret, accessTokens: { issue: (user) => tokens.issue(…) } });
+ * const sessions = createSessionService({ db, secret, accessTokens: tokenService });
  * const pair = await sessions.start(await users.authenticate(credentials));
  * const next = await sessions.refresh(pair.refreshToken);
  */
@@ -264,7 +264,12 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       expiresAt: new Date(expiresAt),
       createdAt: new Date(at),
     });
-    const access = await accessTokens.issue(user, session);
+    const access = await accessTokens.issue({
+      subject: user.id,
+      issuedAtFloor: tokensValidFrom(user),
+      sessionId: session.id,
+      ...(session.amr ? { amr: session.amr } : {}),
+    });
     if (predecessorId !== undefined) {
       const cached: CachedPair = {
         accessToken: access.token,

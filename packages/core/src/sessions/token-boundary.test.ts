@@ -20,7 +20,7 @@ import {
   type AccountRecoveryService,
   createAccountRecoveryService,
 } from "../users/account-recovery-service.js";
-import { tokensValidFrom, type User } from "../users/user.js";
+import type { User } from "../users/user.js";
 import { updateUser } from "../users/user-repository.js";
 import { createUserService, type UserService } from "../users/user-service.js";
 import { createSessionService, type SessionService } from "./session-service.js";
@@ -31,9 +31,9 @@ const SECRET = "token-boundary-test-secret-0123456789abcdef";
 
 /** Records each access token's iat, as @app/auth stamps it (never before the user's boundary). */
 const accessTokens: AccessTokenIssuer = {
-  async issue(user) {
-    const iat = Math.max(Math.floor(Date.now() / 1000), tokensValidFrom(user));
-    return { token: `access.${user.id}.${iat}`, expiresIn: 900 };
+  async issue({ subject, issuedAtFloor }) {
+    const iat = Math.max(Math.floor(Date.now() / 1000), issuedAtFloor);
+    return { token: `access.${subject}.${iat}`, expiresIn: 900 };
   },
 };
 const iatOf = (accessToken: string) => Number(accessToken.split(".")[2]);

@@ -124,10 +124,10 @@ describe.each(testDatabaseKinds)("user service on %s", (kind) => {
     await updateUser(t.database.db, user.id, { isActive: false });
     await expect(
       users.getActiveUserForToken({ userId: user.id, issuedAt: tokensValidFrom(changed) }),
-    ).rejects.toBeInstanceOf(InactiveUserError);
+    ).rejects.toBeInstanceOf(TokenRevokedError);
     await expect(
       users.getActiveUserForToken({ userId: "0190a5f0-0000-7000-8000-000000000000", issuedAt: boundary }),
-    ).rejects.toBeInstanceOf(UserNotFoundError);
+    ).rejects.toBeInstanceOf(TokenRevokedError);
   });
 });
 

@@ -80,7 +80,8 @@ export interface UserService {
   /**
    * The user a verified access token speaks for, if it still may.
    * @param issuedAt the token's `iat`, epoch seconds
-   * @throws UserNotFoundError, InactiveUserError, or TokenRevokedError when the token predates a password change
+   * @throws TokenRevokedError when the user is gone or deactivated, or the token predates a password
+   *   change: one error, so whoever holds the token learns nothing about the account
    */
   getActiveUserForToken(token: { userId: string; issuedAt: number }): Promise<User>;
   /**
@@ -172,9 +173,7 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
 
     async getActiveUserForToken({ userId, issuedAt }) {
       const user = await getUserById(db, userId);
-      if (!user) throw new UserNotFoundError();
-      if (!user.isActive) throw new InactiveUserError();
-      if (issuedAt < tokensValidFrom(user)) throw new TokenRevokedError();
+      if (!user?.isActive || issuedAt < tokensValidFrom(user)) throw new TokenRevokedError();
       return user;
     },
 

@@ -1,9 +1,12 @@
+import { createHmac } from "node:crypto";
+import { nextPasswordChangedAt, updateUser } from "@app/core";
 import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
+import { sign } from "hono/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectProblem } from "../../../../test/support/problem.js";
-import { createTestApp, type TestApp } from "../../../../test/support/test-app.js";
+import { createTestApp, expectProblem, TEST_SECRET, type TestApp } from "#test-support";
 
 const PASSWORD = "correct horse battery";
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe.each(testDatabaseKinds)("own account on %s", (kind) => {
@@ -30,6 +33,107 @@ describe.each(testDatabaseKinds)("own account on %s", (kind) => {
     const user = await t.register(email, PASSWORD, fullName);
     return { user, email, token: await t.login(email) };
   }
+
+  describe("GET /v1/users/me", () => {
+    let email: string;
+    let userId: string;
+    let token: string;
+    beforeAll(async () => {
+      email = uniqueEmail("me");
+      userId = (await t.register(email, PASSWORD, "Grace Hopper")).id;
+      token = await t.login(email);
+    });
+
+    it("returns the signed-in user", async () => {
+      const response = await t.me(token);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ id: userId, email, full_name: "Grace Hopper" });
+    });
+
+    async function expectUnauthorized(authorization: string | undefined) {
+      const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
+      const response = await t.request("/v1/users/me", { headers });
+      expect(response.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      return expectProblem(response, 401);
+    }
+
+    const forge = (claims: object, header: object = { alg: "HS256", typ: "JWT" }, key = TEST_SECRET) => {
+      const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+      const unsigned = `${encode(header)}.${encode(claims)}`;
+      return `${unsigned}.${createHmac("sha256", key).update(unsigned).digest("base64url")}`;
+    };
+    const claims = () => ({ sub: userId, iat: nowSeconds(), exp: nowSeconds() + 600, jti: "test" });
+
+    it("401 with no token, a malformed header, or another scheme", async () => {
+      await expectUnauthorized(undefined);
+      await expectUnauthorized("Bearer");
+      await expectUnauthorized("Bearer not-a-jwt");
+      await expectUnauthorized(`Basic ${Buffer.from(`${email}:${PASSWORD}`).toString("base64")}`);
+      await expectUnauthorized(`Token ${token}`);
+    });
+
+    it("401 for a tampered token and one signed with another secret", async () => {
+      const [header, , signature] = token.split(".");
+      const payload = Buffer.from(JSON.stringify({ ...claims(), sub: "someone-else" })).toString("base64url");
+      await expectUnauthorized(`Bearer ${header}.${payload}.${signature}`);
+      await expectUnauthorized(
+        `Bearer ${forge(claims(), undefined, "another-secret-another-secret-another")}`,
+      );
+    });
+
+    it("401 for alg none and for HS512", async () => {
+      const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+      await expectUnauthorized(`Bearer ${encode({ alg: "none", typ: "JWT" })}.${encode(claims())}.`);
+      await expectUnauthorized(`Bearer ${await sign(claims(), TEST_SECRET, "HS512")}`);
+    });
+
+    it("401 for an expired token and one not yet valid", async () => {
+      const expired = await expectUnauthorized(
+        `Bearer ${forge({ ...claims(), iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 })}`,
+      );
+      expect(expired.detail).toMatch(/expired/);
+      await expectUnauthorized(
+        `Bearer ${forge({ ...claims(), iat: nowSeconds() + 3600, exp: nowSeconds() + 7200 })}`,
+      );
+      await expectUnauthorized(`Bearer ${forge({ ...claims(), nbf: nowSeconds() + 3600 })}`);
+    });
+
+    it("401 for a token without exp", async () => {
+      const { exp: _exp, ...noExp } = claims();
+      await expectUnauthorized(`Bearer ${forge(noExp)}`);
+    });
+
+    it("401 for a valid signature over a subject that is not a user id", async () => {
+      await expectUnauthorized(`Bearer ${forge({ ...claims(), sub: "not-a-uuid" })}`);
+      await expectUnauthorized(
+        `Bearer ${forge({ ...claims(), sub: "0190a5f0-0000-7000-8000-000000000000" })}`,
+      );
+    });
+
+    it("401 once the user is deactivated or deleted", async () => {
+      const other = uniqueEmail("gone");
+      const { id } = await t.register(other);
+      const otherToken = await t.login(other);
+      expect((await t.me(otherToken)).status).toBe(200);
+      await updateUser(t.database.db, id, { isActive: false });
+      await expectUnauthorized(`Bearer ${otherToken}`);
+      await t.deps.users.register({ email: uniqueEmail("unrelated"), password: PASSWORD, fullName: null });
+      const { deleteUser } = await import("@app/core");
+      await deleteUser(t.database.db, id);
+      await expectUnauthorized(`Bearer ${otherToken}`);
+    });
+
+    it("401 for a token issued before the last password change; a new login works at once", async () => {
+      const changer = uniqueEmail("changer");
+      const { id } = await t.register(changer);
+      const before = await t.login(changer);
+      const user = await t.deps.users.getProfile(id);
+      await updateUser(t.database.db, id, { passwordChangedAt: nextPasswordChangedAt(user) });
+      await expectUnauthorized(`Bearer ${before}`);
+      const after = await t.login(changer);
+      expect((await t.me(after)).status).toBe(200);
+    });
+  });
 
   describe("PATCH /v1/users/me", () => {
     it("changes email (normalised) and full_name, ignoring fields a user may not set", async () => {

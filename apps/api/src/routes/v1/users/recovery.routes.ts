@@ -2,14 +2,13 @@
  * Password reset and email verification. Every answer here is the same whether or not an account
  * exists: the request routes reply 202 with one fixed body, and the mail goes out (or not) afterwards.
  */
-import type { User } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
-import { createAccountBudget } from "../../../middleware/account-budget.js";
+import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { accountSubject, enforce, rateLimitByAddress } from "../../../middleware/rate-limit.js";
-import { requireUser } from "../../../middleware/require-user.js";
-import { buildProblem, PROBLEM_CONTENT_TYPE } from "../../../problem.js";
+import { bearerUser } from "../../../middleware/require-user.js";
+import { invalidFields } from "../../../problem.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import {
@@ -119,18 +118,14 @@ export function recoveryRoutes(deps: AppDeps) {
     name: "recovery_account" as const,
     limit: rateLimits.recoveryPerAccount,
   };
-  const passwordGuesses = createAccountBudget({
-    ...budget,
-    clientAddress,
-    perAccountAndAddress: rateLimits.loginPerAccountAndAddress,
-    perAccount: rateLimits.loginPerAccount,
-  });
+  const passwordGuesses = createLoginBudget(deps);
 
-  const authenticated = requireUser(deps);
+  const authenticate = bearerUser(deps);
   // A Bearer token, when sent, must be valid (401 otherwise); without one the body names the address.
   const userIfBearer = createMiddleware<AppEnv>(async function userIfBearer(c, next) {
-    if (c.req.header("authorization") === undefined) return next();
-    return authenticated(c, next);
+    const authorization = c.req.header("authorization");
+    if (authorization !== undefined) c.set("user", await authenticate(authorization));
+    return next();
   });
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -156,8 +151,8 @@ export function recoveryRoutes(deps: AppDeps) {
       return c.body(null, 204);
     })
     .openapi({ ...resendVerificationRoute, middleware: [userIfBearer, byAddress] as const }, async (c) => {
-      // Set only when an Authorization header came and passed requireUser.
-      const user = c.get("user") as User | undefined;
+      // Set only when an Authorization header came and named a signed-in user.
+      const user = c.var.user;
       if (user) {
         await enforce(c, accountBudget, `user:${user.id}`);
         await accountMail.sendVerification(user.id);
@@ -165,13 +160,9 @@ export function recoveryRoutes(deps: AppDeps) {
       }
       const { email } = c.req.valid("json");
       if (email === undefined) {
-        return c.json(
-          buildProblem("VALIDATION_FAILED", "The request body is invalid: see errors.", [
-            { path: "email", message: "is required without a Bearer token" },
-          ]),
-          422,
-          { "Content-Type": PROBLEM_CONTENT_TYPE },
-        );
+        throw invalidFields("request body", [
+          { path: "email", message: "is required without a Bearer token" },
+        ]);
       }
       // Counted for unknown and verified addresses too, so the budget tells nothing either.
       await enforce(c, accountBudget, accountSubject(email));

@@ -1,7 +1,6 @@
 import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectProblem } from "../../../../test/support/problem.js";
-import { createTestApp, type TestApp } from "../../../../test/support/test-app.js";
+import { createTestApp, expectProblem, type TestApp } from "#test-support";
 
 const PASSWORD = "correct horse battery";
 const MISSING_ID = "0190a5f0-0000-7000-8000-000000000000";

@@ -1,7 +1,6 @@
 import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectProblem } from "./support/problem.js";
-import { createTestApp, GENEROUS_RATE_LIMITS, type TestApp } from "./support/test-app.js";
+import { createTestApp, expectProblem, GENEROUS_RATE_LIMITS, type TestApp } from "#test-support";
 
 const PASSWORD = "correct horse battery";
 

@@ -1,10 +1,15 @@
 import { uniqueEmail } from "@app/core/testing";
 import type { ParsedMail } from "mailparser";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createSmtpTransport, type MailTransport } from "../src/mail/mail-queue.js";
-import { expectProblem } from "./support/problem.js";
-import { closedPort, startSmtpServer } from "./support/smtp-server.js";
-import { createTestApp, GENEROUS_RATE_LIMITS, type TestApp } from "./support/test-app.js";
+import {
+  closedPort,
+  createTestApp,
+  expectProblem,
+  GENEROUS_RATE_LIMITS,
+  startSmtpServer,
+  type TestApp,
+} from "#test-support";
+import { createSmtpTransport, type MailTransport } from "../../../mail/mail-queue.js";
 
 const PASSWORD = "correct horse battery";
 const NEW_PASSWORD = "a fresh passphrase 42";

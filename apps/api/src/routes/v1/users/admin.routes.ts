@@ -78,7 +78,7 @@ const deleteUserRoute = createRoute({
  * `/{id}` can see it. Authentication and the superuser check run before validation: 401, then 403,
  * then 422.
  */
-export function adminUsersRoutes(deps: AppDeps) {
+export function adminRoutes(deps: AppDeps) {
   const { users, accountMail } = deps;
   const authenticated = requireUser(deps);
   const bodies = passwordBodySchemas(deps.passwordPolicy);

@@ -2,10 +2,14 @@ import { tokensValidFrom } from "@app/core";
 import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import type { ParsedMail } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSmtpTransport } from "../src/mail/mail-queue.js";
-import { expectProblem } from "./support/problem.js";
-import { startSmtpServer } from "./support/smtp-server.js";
-import { createTestApp, GENEROUS_RATE_LIMITS, type TestApp } from "./support/test-app.js";
+import {
+  createTestApp,
+  expectProblem,
+  GENEROUS_RATE_LIMITS,
+  startSmtpServer,
+  type TestApp,
+} from "#test-support";
+import { createSmtpTransport } from "../../../mail/mail-queue.js";
 
 const PASSWORD = "correct horse battery";
 const RESEND_BODY = {

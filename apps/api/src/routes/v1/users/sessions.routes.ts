@@ -1,0 +1,205 @@
+/** Signing in and out: login (JSON or the OAuth2 password form), refresh-token rotation, logout, logout-all. */
+import { createSignIn } from "@app/core";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import type { AppDeps, AppEnv } from "../../../app-env.js";
+import type { LoginOutcome, Metrics } from "../../../metrics.js";
+import { createLoginBudget } from "../../../middleware/account-budget.js";
+import { rateLimitByAddress } from "../../../middleware/rate-limit.js";
+import { requireUser } from "../../../middleware/require-user.js";
+import { RequestProblem } from "../../../problem.js";
+import { validationHook } from "../../../validation.js";
+import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
+import {
+  loginFormSchema,
+  loginJsonSchema,
+  refreshTokenBodySchema,
+  tokenResponseSchema,
+  toTokenResponse,
+} from "./users.wire.js";
+
+/** The 403 exists only while REQUIRE_VERIFIED_EMAIL is on; the document promises no more than that. */
+const loginRoute = (requireVerifiedEmail: boolean) =>
+  createRoute({
+    method: "post",
+    path: "/login",
+    tags: ["users"],
+    summary: "Log in (JSON, or the OAuth2 password grant form)",
+    request: {
+      body: {
+        required: false,
+        content: {
+          "application/json": { schema: loginJsonSchema },
+          "application/x-www-form-urlencoded": { schema: loginFormSchema },
+        },
+      },
+    },
+    responses: {
+      200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
+      ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+      ...(requireVerifiedEmail
+        ? {
+            403: {
+              ...problemResponses(403)[403],
+              description: "The email is not verified (type `/problems/email-not-verified`)",
+            },
+          }
+        : {}),
+    },
+  });
+
+const refreshRoute = (requireVerifiedEmail: boolean) =>
+  createRoute({
+    method: "post",
+    path: "/token/refresh",
+    tags: ["users"],
+    summary: "Exchange a refresh token for a new pair (rotation)",
+    description:
+      "The presented refresh token is spent. Presenting a spent token again revokes every token of its session and answers 401, except within a short grace window after its first use, where a duplicate (two tabs, a retried request) gets the same new pair. A password change or reset, logout-all and deactivation revoke every refresh token.",
+    request: {
+      body: { required: true, content: { "application/json": { schema: refreshTokenBodySchema } } },
+    },
+    responses: {
+      200: jsonContent(tokenResponseSchema, "A new access token and refresh token"),
+      ...problemResponses(400, 401, 413, 415, 422, 429, 503),
+      ...(requireVerifiedEmail
+        ? {
+            403: {
+              ...problemResponses(403)[403],
+              description:
+                "The email is not verified and REQUIRE_VERIFIED_EMAIL is on (type `/problems/email-not-verified`); the refresh token is not spent",
+            },
+          }
+        : {}),
+    },
+  });
+
+const logoutRoute = createRoute({
+  method: "post",
+  path: "/logout",
+  tags: ["users"],
+  summary: "Sign out: revoke this refresh token's session",
+  description:
+    "Revokes the refresh token and every token rotated from the same login. An unknown or already spent token also answers 204. Access tokens already issued stay valid until they expire (use logout-all to refuse them too).",
+  request: {
+    body: { required: true, content: { "application/json": { schema: refreshTokenBodySchema } } },
+  },
+  responses: {
+    204: { description: "Signed out" },
+    ...problemResponses(400, 413, 415, 422, 503),
+  },
+});
+
+const logoutAllRoute = createRoute({
+  method: "post",
+  path: "/logout-all",
+  tags: ["users"],
+  summary: "Sign out everywhere",
+  description:
+    "Revokes every refresh token of the signed-in user and refuses every access token issued until now, this one included.",
+  security: BEARER_SECURITY,
+  responses: {
+    204: { description: "Signed out everywhere" },
+    ...problemResponses(401, 503),
+  },
+});
+
+export function sessionsRoutes(deps: AppDeps) {
+  const { users, sessions, rateLimiter, rateLimits, metrics, clientAddress } = deps;
+  const authenticated = requireUser(deps);
+  // Per-address budgets run before validation, so malformed requests count too.
+  const budget = { limiter: rateLimiter, metrics, windowSeconds: rateLimits.windowSeconds };
+  const loginByAddress = rateLimitByAddress({
+    ...budget,
+    clientAddress,
+    name: "login_address",
+    limit: rateLimits.loginPerAddress,
+  });
+  const refreshByAddress = rateLimitByAddress({
+    ...budget,
+    clientAddress,
+    name: "refresh_address",
+    limit: rateLimits.refreshPerAddress,
+  });
+  const passwordGuesses = createLoginBudget(deps);
+  const signIn = createSignIn({ users, sessions, requireVerifiedEmail: deps.requireVerifiedEmail });
+
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .openapi(
+      {
+        ...loginRoute(deps.requireVerifiedEmail),
+        middleware: [countLoginOutcomes(metrics), loginByAddress, credentialsOnly] as const,
+      },
+      async (c) => {
+        const body =
+          credentialsMediaType(c.req.header("content-type")) === "form"
+            ? c.req.valid("form")
+            : c.req.valid("json");
+        const credentials =
+          "username" in body
+            ? { email: body.username, password: body.password }
+            : { email: body.email, password: body.password };
+        const { user, tokens } = await signIn(credentials, passwordGuesses.forRequest(c));
+        c.set("user", user);
+        return c.json(toTokenResponse(tokens), 200, NO_STORE);
+      },
+    )
+    .openapi(
+      { ...refreshRoute(deps.requireVerifiedEmail), middleware: [refreshByAddress] as const },
+      async (c) => {
+        const body = c.req.valid("json");
+        return c.json(toTokenResponse(await sessions.refresh(body.refresh_token)), 200, NO_STORE);
+      },
+    )
+    .openapi(logoutRoute, async (c) => {
+      // No oracle: whether the token existed, was spent or was live, the answer is the same.
+      await sessions.logout(c.req.valid("json").refresh_token);
+      return c.body(null, 204);
+    })
+    .openapi({ ...logoutAllRoute, middleware: [authenticated] as const }, async (c) => {
+      await sessions.logoutAll(c.var.user.id);
+      return c.body(null, 204);
+    });
+}
+
+/** RFC 6749 §5.1: token responses must not be cached. */
+const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
+
+/** One count per login attempt, by outcome, read off the final response (429s and 503s included). */
+function countLoginOutcomes(metrics: Metrics) {
+  return createMiddleware<AppEnv>(async function countLoginOutcome(c, next) {
+    await next();
+    const status = c.res.status;
+    const outcome: LoginOutcome =
+      status === 200
+        ? "success"
+        : status === 401
+          ? "invalid_credentials"
+          : status === 429
+            ? "rate_limited"
+            : status >= 500
+              ? "error"
+              : "invalid_request";
+    metrics.loginOutcomes.inc({ outcome });
+  });
+}
+
+/**
+ * Before the body validators, which would answer any other media type with the generic 415: the login
+ * route takes two, and its 415 says which.
+ */
+const credentialsOnly = createMiddleware<AppEnv>(async function credentialsOnly(c, next) {
+  credentialsMediaType(c.req.header("content-type"));
+  await next();
+});
+
+/** Which body parser the login route's content type selects; anything else is a 415. */
+function credentialsMediaType(contentType: string | undefined): "json" | "form" {
+  const mediaType = contentType?.split(";")[0]?.trim().toLowerCase();
+  if (mediaType === "application/x-www-form-urlencoded") return "form";
+  if (mediaType === "application/json" || mediaType?.endsWith("+json")) return "json";
+  throw new RequestProblem(
+    "UNSUPPORTED_MEDIA_TYPE",
+    "Send credentials as application/json or application/x-www-form-urlencoded.",
+  );
+}
