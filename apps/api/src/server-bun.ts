@@ -45,7 +45,12 @@ async function main(): Promise<void> {
   }
   const deps = await createDeps(config, logger, { socketAddress: bunSocketAddress });
   await ensureFirstSuperuser(deps, config);
-  const maintenance = startMaintenance({ database: deps.database, logger, settings: config.maintenance });
+  const maintenance = startMaintenance({
+    database: deps.database,
+    logger,
+    settings: config.maintenance,
+    metrics: deps.metrics,
+  });
   const app = createApp(deps);
   // The server goes in as the request's env (c.env), where bunSocketAddress finds it.
   const server = Bun.serve({

@@ -26,7 +26,12 @@ async function main(): Promise<void> {
   ]);
   const deps = await createDeps(config, logger);
   await ensureFirstSuperuser(deps, config);
-  const maintenance = startMaintenance({ database: deps.database, logger, settings: config.maintenance });
+  const maintenance = startMaintenance({
+    database: deps.database,
+    logger,
+    settings: config.maintenance,
+    metrics: deps.metrics,
+  });
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
