@@ -84,6 +84,7 @@ export async function createDeps(
     // --- end hardening ---
     recovery,
     mail,
+    mailTransport: transport,
     accountMail: createAccountMail({ recovery, mail, publicUrl: config.publicUrl }),
     requireVerifiedEmail: config.requireVerifiedEmail,
     audit: { storeIp: config.audit.storeIp },

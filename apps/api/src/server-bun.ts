@@ -9,6 +9,7 @@ import { createApp } from "./app.js";
 import { ConfigError, loadConfigFromEnvironment } from "./config.js";
 import { createDeps, ensureFirstSuperuser } from "./deps.js";
 import { createLogger } from "./logger.js";
+import { startOutboxSender } from "./mail/outbox-sender.js";
 import { startMaintenance } from "./maintenance.js";
 
 /** The slice of Bun's global we use, typed here so the workspace does not need bun-types. */
@@ -51,6 +52,14 @@ async function main(): Promise<void> {
     settings: config.maintenance,
     metrics: deps.metrics,
   });
+  const outboxSender = startOutboxSender({
+    database: deps.database,
+    transport: deps.mailTransport,
+    logger,
+    env: config.env,
+    publicUrl: config.publicUrl,
+    pollIntervalMs: config.outbox.pollIntervalMs,
+  });
   const app = createApp(deps);
   // The server goes in as the request's env (c.env), where bunSocketAddress finds it.
   const server = Bun.serve({
@@ -82,6 +91,7 @@ async function main(): Promise<void> {
     server
       .stop(false)
       .then(() => maintenance.stop())
+      .then(() => outboxSender.stop())
       .then(() => deps.database.close())
       .catch((error: unknown) => logger.error({ err: error }, "shutting down failed"))
       .finally(() => {

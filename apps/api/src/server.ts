@@ -6,6 +6,7 @@
 import { runClusterPrimary } from "./cluster.js";
 import { ConfigError, loadConfigFromEnvironment } from "./config.js";
 import { createLogger } from "./logger.js";
+import { startOutboxSender } from "./mail/outbox-sender.js";
 import { startMaintenance } from "./maintenance.js";
 import { installGracefulShutdown } from "./shutdown.js";
 
@@ -32,6 +33,14 @@ async function main(): Promise<void> {
     settings: config.maintenance,
     metrics: deps.metrics,
   });
+  const outboxSender = startOutboxSender({
+    database: deps.database,
+    transport: deps.mailTransport,
+    logger,
+    env: config.env,
+    publicUrl: config.publicUrl,
+    pollIntervalMs: config.outbox.pollIntervalMs,
+  });
   const app = createApp(deps);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info(
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
     timeoutMs: config.http.shutdownTimeoutMs,
     mail: deps.mail,
     maintenance,
+    outboxSender,
   });
 }
 

@@ -12,6 +12,8 @@ export interface GracefulShutdownOptions {
   mail?: { idle(): Promise<void> } | undefined;
   /** Scheduled clean-up: stopped (and a sweep in progress awaited) before the database closes. */
   maintenance?: { stop(): Promise<void> } | undefined;
+  /** The outbox sender: stopped (a send in progress awaited) before the database closes. */
+  outboxSender?: { stop(): Promise<void> } | undefined;
   /** Injected by tests; the real one ends the process. */
   exit?: ((code: number) => void) | undefined;
 }
@@ -29,6 +31,7 @@ export function installGracefulShutdown({
   timeoutMs,
   mail,
   maintenance,
+  outboxSender,
   exit = (code) => process.exit(code),
 }: GracefulShutdownOptions): (signal: string) => Promise<void> {
   let stopping: Promise<void> | undefined;
@@ -49,6 +52,7 @@ export function installGracefulShutdown({
       clearInterval(idleSweep);
       await mail?.idle();
       await maintenance?.stop();
+      await outboxSender?.stop();
       try {
         await database.close();
       } catch (error) {
