@@ -33,6 +33,7 @@ CREATE TABLE "sessions" (
 	"ip" text,
 	"user_agent" text,
 	"device" text,
+	"amr" text[],
 	"revoked_at" timestamp (3) with time zone
 );
 --> statement-breakpoint

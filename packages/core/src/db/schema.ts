@@ -174,6 +174,11 @@ export const sessions = pgTable(
     userAgent: text(),
     /** Browser and operating system read from the user agent, e.g. "Firefox on Linux". */
     device: text(),
+    /**
+     * RFC 8176 methods the login proved (`pwd`, ...): stamped into every access token of the session,
+     * refreshed ones included, since a refresh proves no method of its own. Null when none were named.
+     */
+    amr: text().array(),
     revokedAt: timestamptz(),
   },
   (table) => [

@@ -182,6 +182,7 @@ describe.each(testDatabaseKinds)("sweepStaleRows on %s", (kind) => {
         ip: null,
         userAgent: null,
         device: "Firefox on Linux",
+        amr: ["pwd"],
       }).then(() =>
         revokedAt === null
           ? undefined

@@ -13,6 +13,8 @@ export interface NewSession {
   ip: string | null;
   userAgent: string | null;
   device: string | null;
+  /** RFC 8176 methods the login proved; every access token of the session carries them. */
+  amr: string[] | null;
 }
 
 export async function insertSession(tx: Db, session: NewSession): Promise<void> {
@@ -25,12 +27,27 @@ export async function insertSession(tx: Db, session: NewSession): Promise<void> 
     ip: session.ip,
     userAgent: session.userAgent,
     device: session.device,
+    amr: session.amr,
   });
 }
 
-/** A refresh: the session was used now and lives until the new refresh token expires. */
-export async function touchSession(tx: Db, id: string, at: Date, expiresAt: Date): Promise<void> {
-  await tx.update(sessions).set({ lastUsedAt: at, expiresAt }).where(eq(sessions.id, id));
+/**
+ * A refresh: the session was used now and lives until the new refresh token expires. Returns the
+ * methods its login proved, for the refreshed access token; null when it named none or there is no
+ * session row (a refresh token older than sessions).
+ */
+export async function touchSession(
+  tx: Db,
+  id: string,
+  at: Date,
+  expiresAt: Date,
+): Promise<{ amr: string[] | null }> {
+  const [row] = await tx
+    .update(sessions)
+    .set({ lastUsedAt: at, expiresAt })
+    .where(eq(sessions.id, id))
+    .returning({ amr: sessions.amr });
+  return { amr: row?.amr ?? null };
 }
 
 /** Ends one session; false when it had ended already (it keeps its first `revokedAt`). */

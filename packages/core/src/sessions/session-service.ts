@@ -65,7 +65,8 @@ export interface SessionTokens {
 export interface SessionService {
   /**
    * Starts a session (a new refresh-token family) for a user who has just authenticated, as `authenticate`
-   * returned them; `amr` says how (RFC 8176, e.g. `["pwd"]`) and goes into the first access token. Locks
+   * returned them; `amr` says how (RFC 8176, e.g. `["pwd"]`), is kept on the session and goes into every
+   * access token of it, refreshed ones included. Locks
    * the user row and refuses when, since then, the password or the token boundary moved or the user was
    * deactivated or deleted: a login in flight must not outlive a password change.
    * @throws InvalidCredentialsError (the answer a wrong password gets)
@@ -157,6 +158,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
             ip: context.ip ?? null,
             userAgent: truncateUserAgent(context.userAgent),
             device,
+            amr: amr ?? null,
           });
           await recordAuditEvent(
             tx,
@@ -208,8 +210,15 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           if (!spent) return { won: false as const };
           if (spent.expiresAt.getTime() <= at) throw new InvalidRefreshTokenError();
           const user = validUser(locked ? toUser(locked) : null, spent);
-          const pair = await issuePair(tx, user, { id: spent.familyId }, at, spent.id);
-          await touchSession(tx, spent.familyId, new Date(at), new Date(at + ttlMs));
+          // The refreshed access token says how the session's login was proved, as the first one did.
+          const { amr } = await touchSession(tx, spent.familyId, new Date(at), new Date(at + ttlMs));
+          const pair = await issuePair(
+            tx,
+            user,
+            { id: spent.familyId, ...(amr ? { amr } : {}) },
+            at,
+            spent.id,
+          );
           // Dead grace caches of this user are cleared on the way.
           await tx
             .update(refreshTokens)
