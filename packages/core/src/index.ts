@@ -1,10 +1,11 @@
 /**
  * @app/core: the user-management domain, without HTTP. Users (`users/`: the service, the repository, the
- * revocation boundary `tokensValidFrom`), sessions (`sessions/`: refresh-token rotation and password
- * sign-in), account recovery and one-time tokens, rate-limit counters, signing keys, the Drizzle schema
- * and migrations (`db/`), and the domain errors whose stable `code` the api maps to HTTP. What it needs
- * from outside (password hashing, access-token signing, a login budget) it names as ports; the api passes
- * @app/auth's implementations. Tests open real databases through `@app/core/testing`.
+ * revocation boundary `tokensValidFrom`), sessions (`sessions/`: the sessions a user sees and ends,
+ * refresh-token rotation and password sign-in), the security log (`audit/`), the outbox of security
+ * notices (`outbox/`), account recovery and one-time tokens, rate-limit counters, signing keys, the
+ * Drizzle schema and migrations (`db/`), and the domain errors whose stable `code` the api maps to HTTP.
+ * What it needs from outside (password hashing, access-token signing, a login budget) it names as ports;
+ * the api passes @app/auth's implementations. Tests open real databases through `@app/core/testing`.
  */
 export type {
   AuditContext,
