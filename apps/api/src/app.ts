@@ -19,11 +19,13 @@ import { problemFor, RequestProblem } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { jwksRoutes } from "./routes/jwks.routes.js";
 import { adminRoutes } from "./routes/v1/users/admin.routes.js";
+import { auditEventsRoutes, myAuditEventsRoutes } from "./routes/v1/users/audit-events.routes.js";
 import { meRoutes } from "./routes/v1/users/me.routes.js";
 import { passwordPolicyRoutes } from "./routes/v1/users/password-policy.routes.js";
 import { recoveryRoutes } from "./routes/v1/users/recovery.routes.js";
 import { registerRoutes } from "./routes/v1/users/register.routes.js";
 import { sessionsRoutes } from "./routes/v1/users/sessions.routes.js";
+import { userSessionsRoutes } from "./routes/v1/users/user-sessions.routes.js";
 import { webRoutes } from "./routes/web.routes.js";
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -71,6 +73,9 @@ export function createApp(deps: AppDeps) {
     .route("/v1/users", meRoutes(deps))
     .route("/v1/users", recoveryRoutes(deps))
     .route("/v1/users", passwordPolicyRoutes(deps))
+    .route("/v1/users", userSessionsRoutes(deps))
+    .route("/v1/users", myAuditEventsRoutes(deps))
+    .route("/v1/audit-events", auditEventsRoutes(deps))
     .route("/v1/users", adminRoutes(deps));
   registerApiDocs(app);
 

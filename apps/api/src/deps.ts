@@ -1,3 +1,4 @@
+import { hkdfSync } from "node:crypto";
 import { createPasswordHasher } from "@app/auth";
 import type { Database } from "@app/core";
 import {
@@ -40,7 +41,11 @@ export async function createDeps(
   return {
     logger,
     database,
-    users: createUserService({ db: database.db, passwords }),
+    users: createUserService({
+      db: database.db,
+      passwords,
+      auditEmailKey: auditEmailKeyFrom(config.jwt.secret),
+    }),
     tokens,
     jwks: accessTokenKeys,
     accessTokenKeys,
@@ -67,8 +72,10 @@ export async function createDeps(
     http: config.http,
     recovery,
     mail,
+    mailTransport: transport,
     accountMail: createAccountMail({ recovery, mail, publicUrl: config.publicUrl }),
     requireVerifiedEmail: config.requireVerifiedEmail,
+    audit: { storeIp: config.audit.storeIp },
     passwordPolicy: config.passwordPolicy,
     webDistDir: config.webDistDir,
   };
@@ -88,6 +95,13 @@ export async function openDatabase(config: Pick<Config, "database" | "databaseTi
   );
   if (database.driver === "pglite") await migrateDatabase(database);
   return database;
+}
+
+/** The failed-login email HMAC key, derived so that it is stable across replicas and restarts. */
+function auditEmailKeyFrom(secret: string): string {
+  return Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), "audit email fingerprint v1", 32)).toString(
+    "base64url",
+  );
 }
 
 /**

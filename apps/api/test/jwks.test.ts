@@ -75,7 +75,11 @@ describe.each(testDatabaseKinds)("EdDSA access tokens on %s", (kind) => {
     const refreshed = await t.postJson("/v1/users/token/refresh", { refresh_token: pair.refresh_token });
     expect(refreshed.status).toBe(200);
     const next = (await refreshed.json()) as { access_token: string };
-    expect(decodeJwt(next.access_token)).toMatchObject({ sid: session?.familyId, sub: user.id });
+    expect(decodeJwt(next.access_token)).toMatchObject({
+      sid: session?.familyId,
+      sub: user.id,
+      amr: ["pwd"],
+    });
     expect((await t.me(next.access_token)).status).toBe(200);
   });
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
 import { startMaintenance } from "../src/maintenance.js";
+import { createMetrics } from "../src/metrics.js";
 import { runtimes, startServer } from "./support/server-process.js";
 import { captureLogs } from "./support/test-app.js";
 
@@ -50,24 +51,38 @@ describe("scheduled sweep of spent tokens", () => {
   });
 
   it("MAINTENANCE_INTERVAL_SECONDS and MAINTENANCE_BATCH_SIZE: defaults and overrides", () => {
-    expect(loadConfig({}).maintenance).toEqual({ intervalSeconds: 600, batchSize: 1000 });
+    expect(loadConfig({}).maintenance).toEqual({
+      intervalSeconds: 600,
+      batchSize: 1000,
+      auditRetentionDays: 365,
+    });
     expect(
-      loadConfig({ MAINTENANCE_INTERVAL_SECONDS: "0", MAINTENANCE_BATCH_SIZE: "50" }).maintenance,
-    ).toEqual({ intervalSeconds: 0, batchSize: 50 });
+      loadConfig({
+        MAINTENANCE_INTERVAL_SECONDS: "0",
+        MAINTENANCE_BATCH_SIZE: "50",
+        AUDIT_RETENTION_DAYS: "30",
+      }).maintenance,
+    ).toEqual({ intervalSeconds: 0, batchSize: 50, auditRetentionDays: 30 });
   });
 
-  it("runs in batches, and stop() waits for the sweep in progress", async () => {
+  it("runs in batches, stop() waits for the sweep in progress, and /metrics counts what it removed", async () => {
     const { count } = await seedStaleTokens(t);
     const logs = captureLogs();
+    const metrics = createMetrics();
     const maintenance = startMaintenance({
       database: t.database,
       logger: createLogger({ env: "test", logLevel: "info" }, logs.stream),
       settings: { intervalSeconds: 0, batchSize: 2 },
+      metrics,
     });
     const sweeping = maintenance.runOnce();
     await maintenance.stop();
     expect(await count()).toBe(1);
-    expect((await sweeping)?.oneTimeTokens).toBeGreaterThanOrEqual(5);
+    const removed = (await sweeping)?.oneTimeTokens ?? 0;
+    expect(removed).toBeGreaterThanOrEqual(5);
+    expect(await metrics.registry.metrics()).toContain(
+      `maintenance_swept_rows_total{table="oneTimeTokens",service="user-management-api"} ${removed}`,
+    );
   });
 
   it.each(runtimes)(
@@ -87,7 +102,10 @@ describe("scheduled sweep of spent tokens", () => {
       );
       try {
         expect(await waitFor(async () => (await count()) === 1, 30_000)).toBe(true);
-        expect(server.output()).toContain('"msg":"swept stale tokens"');
+        // The line is written once the whole run (every table) is over, a moment after these rows went.
+        expect(
+          await waitFor(async () => server.output().includes('"msg":"swept stale tokens"'), 30_000),
+        ).toBe(true);
       } finally {
         expect(await server.stop("SIGTERM")).toBe(0);
       }

@@ -1,17 +1,49 @@
 /**
  * @app/core: the user-management domain, without HTTP. Users (`users/`: the service, the repository, the
- * revocation boundary `tokensValidFrom`), sessions (`sessions/`: refresh-token rotation and password
- * sign-in), account recovery and one-time tokens, rate-limit counters, signing keys, the Drizzle schema
- * and migrations (`db/`), and the domain errors whose stable `code` the api maps to HTTP. What it needs
- * from outside (password hashing, access-token signing, a login budget) it names as ports; the api passes
- * @app/auth's implementations. Tests open real databases through `@app/core/testing`.
+ * revocation boundary `tokensValidFrom`), sessions (`sessions/`: the sessions a user sees and ends,
+ * refresh-token rotation and password sign-in), the security log (`audit/`), the outbox of security
+ * notices (`outbox/`), account recovery and one-time tokens, rate-limit counters, signing keys, the
+ * Drizzle schema and migrations (`db/`), and the domain errors whose stable `code` the api maps to HTTP.
+ * What it needs from outside (password hashing, access-token signing, a login budget) it names as ports;
+ * the api passes @app/auth's implementations. Tests open real databases through `@app/core/testing`.
  */
+export type {
+  AuditContext,
+  AuditEventInput,
+  AuditEventPage,
+  AuditEventQuery,
+  AuditEventType,
+} from "./audit/audit-log.js";
+export {
+  AUDIT_EVENT_TYPES,
+  emailFingerprint,
+  listAuditEvents,
+  recordAuditEvent,
+} from "./audit/audit-log.js";
+export { recordMfaDisabled } from "./audit/mfa-disabled.js";
 export type { Database, DatabaseOptions, Db, PoolStats } from "./db/client.js";
 export { createDatabase } from "./db/client.js";
 export { isConnectionFailure } from "./db/database-errors.js";
 export { MIGRATIONS_FOLDER, migrateDatabase } from "./db/migrate.js";
-export type { Ed25519PublicJwk, RefreshTokenRow, SigningKeyRow, UserRow } from "./db/schema.js";
-export { oneTimeTokens, rateLimits, refreshTokens, signingKeys, users } from "./db/schema.js";
+export type {
+  AuditEventRow,
+  Ed25519PublicJwk,
+  OutboxRow,
+  RefreshTokenRow,
+  SessionRow,
+  SigningKeyRow,
+  UserRow,
+} from "./db/schema.js";
+export {
+  auditEvents,
+  oneTimeTokens,
+  outbox,
+  rateLimits,
+  refreshTokens,
+  sessions,
+  signingKeys,
+  users,
+} from "./db/schema.js";
 export {
   DatabaseUnavailableError,
   DomainError,
@@ -21,6 +53,7 @@ export {
   InactiveUserError,
   IncorrectPasswordError,
   InvalidCredentialsError,
+  InvalidCursorError,
   InvalidDataError,
   InvalidRefreshTokenError,
   InvalidResetTokenError,
@@ -28,6 +61,7 @@ export {
   LastSuperuserError,
   NoActiveSigningKeyError,
   RateLimitedError,
+  SessionNotFoundError,
   SigningKeyDecryptionError,
   TokenRevokedError,
   UnauthenticatedError,
@@ -37,9 +71,12 @@ export type { SweepOptions, SweepResult } from "./maintenance/sweep-stale-rows.j
 export { sweepStaleRows } from "./maintenance/sweep-stale-rows.js";
 export type { OneTimeTokenPurpose } from "./one-time-tokens/one-time-token-repository.js";
 export { issueOneTimeToken } from "./one-time-tokens/one-time-token-repository.js";
+export type { OutboxMail, OutboxMailKind } from "./outbox/outbox.js";
+export { claimDueMail, markMailFailed, markMailSent, queueMail } from "./outbox/outbox.js";
 export type { AccessTokenIssuer, AccessTokenRequest, AccessTokenSession, PasswordHasher } from "./ports.js";
 export type { RateLimitDecision, RateLimiter, RateLimiterOptions } from "./rate-limit/rate-limiter.js";
 export { createRateLimiter } from "./rate-limit/rate-limiter.js";
+export { KNOWN_DEVICE_DAYS } from "./sessions/session-repository.js";
 export type { SessionService, SessionServiceDeps, SessionTokens } from "./sessions/session-service.js";
 export {
   createSessionService,

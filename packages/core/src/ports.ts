@@ -11,7 +11,10 @@ export interface PasswordHasher {
 export interface AccessTokenSession {
   /** The refresh-token family id: the same for the login's token and every refreshed one. */
   id: string;
-  /** RFC 8176 methods the user signed in with (`pwd`, ...); absent on refresh, which proves none. */
+  /**
+   * RFC 8176 methods the user signed in with (`pwd`, ...), kept on the session: a refreshed token carries
+   * its login's, since a refresh proves no method of its own. Absent when the login named none.
+   */
   amr?: string[];
 }
 

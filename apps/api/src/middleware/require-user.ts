@@ -7,19 +7,31 @@ export type RequireUserOptions = Pick<AppDeps, "tokens" | "users">;
 
 const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
 
+/** Who a valid bearer token speaks for, and the session (`sid`) it belongs to when it names one. */
+export interface BearerUser {
+  user: User;
+  sessionId: string | undefined;
+}
+
 /**
  * Bearer token → verified claims → the user, still active, whose password has not changed since the
- * token was issued. A missing header is UnauthenticatedError; any refused token (malformed, expired,
- * revoked, of a user gone or deactivated) is the same 401 with `WWW-Authenticate`, so a client learns
- * nothing about which accounts exist.
+ * token was issued, and whose session (the token's `sid`) has not ended. A missing header is
+ * UnauthenticatedError; any refused token (malformed, expired, revoked, of an ended session, of a user
+ * gone or deactivated) is the same 401 with `WWW-Authenticate`, so a client learns nothing about which
+ * accounts exist.
  */
 export function bearerUser({ tokens, users }: RequireUserOptions) {
-  return async function bearerUser(authorization: string | undefined): Promise<User> {
+  return async function bearerUser(authorization: string | undefined): Promise<BearerUser> {
     if (!authorization) throw new UnauthenticatedError("This endpoint needs a bearer access token.");
     const token = BEARER.exec(authorization)?.[1];
     if (!token) throw new InvalidTokenError("malformed");
     const claims = await tokens.verify(token);
-    return users.getActiveUserForToken({ userId: claims.sub, issuedAt: claims.iat });
+    const user = await users.getActiveUserForToken({
+      userId: claims.sub,
+      issuedAt: claims.iat,
+      sessionId: claims.sid,
+    });
+    return { user, sessionId: claims.sid };
   };
 }
 
@@ -27,7 +39,9 @@ export function bearerUser({ tokens, users }: RequireUserOptions) {
 export function requireUser(options: RequireUserOptions) {
   const authenticate = bearerUser(options);
   return createMiddleware<AppEnv & SignedInEnv>(async function requireUser(c, next) {
-    c.set("user", await authenticate(c.req.header("authorization")));
+    const { user, sessionId } = await authenticate(c.req.header("authorization"));
+    c.set("user", user);
+    c.set("sessionId", sessionId);
     return next();
   });
 }

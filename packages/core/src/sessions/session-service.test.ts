@@ -77,14 +77,25 @@ describe.each(testDatabaseKinds)("sessions on %s", (kind) => {
     expect(JSON.stringify(rows)).not.toContain(pair.refreshToken);
   });
 
-  it("every access token of a session names it: the family id as sid, and the login's amr on the first", async () => {
+  it("every access token of a session names it: the family id as sid, and the login's amr, refreshed ones too", async () => {
     const accessTokens = fakeAccessTokens(clock);
     const service = sessions({ reuseGraceSeconds: 0, accessTokens });
     const user = await newUser();
     const first = await service.start(user, { amr: ["pwd"] });
-    await service.refresh(first.refreshToken);
+    const second = await service.refresh(first.refreshToken);
+    await service.refresh(second.refreshToken);
     const [familyId] = new Set((await rowsOf(user.id)).map((row) => row.familyId));
-    expect(accessTokens.sessions).toEqual([{ id: familyId, amr: ["pwd"] }, { id: familyId }]);
+    const login = { id: familyId, amr: ["pwd"] };
+    expect(accessTokens.sessions).toEqual([login, login, login]);
+  });
+
+  it("a session whose login named no method refreshes without amr", async () => {
+    const accessTokens = fakeAccessTokens(clock);
+    const service = sessions({ reuseGraceSeconds: 0, accessTokens });
+    const user = await newUser();
+    await service.refresh((await service.start(user)).refreshToken);
+    const [familyId] = new Set((await rowsOf(user.id)).map((row) => row.familyId));
+    expect(accessTokens.sessions).toEqual([{ id: familyId }, { id: familyId }]);
   });
 
   it("refresh rotates: a new pair in the same family, and the presented token is spent", async () => {

@@ -1,20 +1,31 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { and, eq, isNotNull, isNull, lt, or } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
+import { type AuditContext, recordAuditEvent, truncateUserAgent } from "../audit/audit-log.js";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
-import { type RefreshTokenRow, refreshTokens } from "../db/schema.js";
+import { type RefreshTokenRow, refreshTokens, type SessionRow } from "../db/schema.js";
 import {
   DomainError,
   EmailNotVerifiedError,
   InvalidCredentialsError,
   InvalidRefreshTokenError,
+  SessionNotFoundError,
   UserNotFoundError,
 } from "../errors.js";
+import { queueMail } from "../outbox/outbox.js";
 import type { AccessTokenIssuer, AccessTokenSession } from "../ports.js";
 import { endEverySession } from "../users/session-boundary.js";
 import { tokensValidFrom, type User } from "../users/user.js";
 import { getUserById, lockUserRecord, toUser, updateUser } from "../users/user-repository.js";
+import {
+  endSession,
+  findLiveSession,
+  insertSession,
+  isNewDevice,
+  listLiveSessions,
+  touchSession,
+} from "./session-repository.js";
 
 export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_REFRESH_REUSE_GRACE_SECONDS = 10;
@@ -54,27 +65,36 @@ export interface SessionTokens {
 export interface SessionService {
   /**
    * Starts a session (a new refresh-token family) for a user who has just authenticated, as `authenticate`
-   * returned them; `amr` says how (RFC 8176, e.g. `["pwd"]`) and goes into the first access token. Locks
+   * returned them; `amr` says how (RFC 8176, e.g. `["pwd"]`), is kept on the session and goes into every
+   * access token of it, refreshed ones included. Locks
    * the user row and refuses when, since then, the password or the token boundary moved or the user was
    * deactivated or deleted: a login in flight must not outlive a password change.
    * @throws InvalidCredentialsError (the answer a wrong password gets)
    */
-  start(user: User, options?: { amr?: string[] }): Promise<SessionTokens>;
+  start(user: User, options?: { amr?: string[]; context?: AuditContext }): Promise<SessionTokens>;
   /**
    * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
    * its whole family, except within the grace window, where it gets the pair its first use got.
    * @throws InvalidRefreshTokenError; EmailNotVerifiedError under `requireVerifiedEmail`
    */
-  refresh(refreshToken: string): Promise<SessionTokens>;
+  refresh(refreshToken: string, context?: AuditContext): Promise<SessionTokens>;
   /** Revokes the family of this refresh token; an unknown or spent token is silently ignored. */
-  logout(refreshToken: string): Promise<void>;
+  logout(refreshToken: string, context?: AuditContext): Promise<void>;
   /**
    * Revokes every refresh token of the user and moves the user's token boundary (`passwordChangedAt`),
    * so every access token issued until now is refused as well; outstanding reset and verification links
    * are spent too. Serialised with refresh on the user row, so no successor escapes.
    * @throws UserNotFoundError
    */
-  logoutAll(userId: string): Promise<void>;
+  logoutAll(userId: string, context?: AuditContext): Promise<void>;
+  /** The user's live sessions, newest first. */
+  listSessions(userId: string): Promise<SessionRow[]>;
+  /**
+   * Ends one session of the user: its refresh tokens are revoked, and its access tokens are refused from
+   * the next request on (their `sid` names an ended session).
+   * @throws SessionNotFoundError when the user has no such session (someone else's included)
+   */
+  endSession(userId: string, sessionId: string, context?: AuditContext): Promise<void>;
 }
 
 /** Stored in `successorCiphertext` for the grace window. */
@@ -110,7 +130,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   );
 
   return {
-    async start(authenticated, options = {}) {
+    async start(authenticated, { amr, context = {} } = {}) {
       return guard(() =>
         db.transaction(async (tx) => {
           const record = await lockUserRecord(tx, authenticated.id, "share");
@@ -127,12 +147,42 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           await tx
             .delete(refreshTokens)
             .where(and(eq(refreshTokens.userId, user.id), lt(refreshTokens.expiresAt, new Date(at))));
-          return issuePair(tx, user, { id: uuidv7(), ...options }, at);
+          const sessionId = uuidv7();
+          const device = context.device ?? null;
+          const newDevice = await isNewDevice(tx, user.id, device, new Date(at));
+          await insertSession(tx, {
+            id: sessionId,
+            userId: user.id,
+            at: new Date(at),
+            expiresAt: new Date(at + ttlMs),
+            ip: context.ip ?? null,
+            userAgent: truncateUserAgent(context.userAgent),
+            device,
+            amr: amr ?? null,
+          });
+          await recordAuditEvent(
+            tx,
+            { type: "login.succeeded", userId: user.id, details: { session_id: sessionId, device, amr } },
+            { ...context, actor: { type: "user", id: user.id } },
+            new Date(at),
+          );
+          if (newDevice) {
+            await queueMail(
+              tx,
+              {
+                kind: "new_sign_in",
+                to: user.email,
+                data: { device, ip: context.ip ?? null, at: new Date(at).toISOString() },
+              },
+              new Date(at),
+            );
+          }
+          return issuePair(tx, user, { id: sessionId, ...(amr ? { amr } : {}) }, at);
         }),
       );
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, context = {}) {
       const tokenHash = hashToken(refreshToken);
       const outcome = await guard(() =>
         db.transaction(async (tx) => {
@@ -160,7 +210,15 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           if (!spent) return { won: false as const };
           if (spent.expiresAt.getTime() <= at) throw new InvalidRefreshTokenError();
           const user = validUser(locked ? toUser(locked) : null, spent);
-          const pair = await issuePair(tx, user, { id: spent.familyId }, at, spent.id);
+          // The refreshed access token says how the session's login was proved, as the first one did.
+          const { amr } = await touchSession(tx, spent.familyId, new Date(at), new Date(at + ttlMs));
+          const pair = await issuePair(
+            tx,
+            user,
+            { id: spent.familyId, ...(amr ? { amr } : {}) },
+            at,
+            spent.id,
+          );
           // Dead grace caches of this user are cleared on the way.
           await tx
             .update(refreshTokens)
@@ -176,34 +234,46 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         }),
       );
       if (outcome.won) return outcome.pair;
-      return guard(() => replayOrRevoke(tokenHash));
+      return guard(() => replayOrRevoke(tokenHash, context));
     },
 
-    async logout(refreshToken) {
+    async logout(refreshToken, context = {}) {
       await guard(async () => {
         const [row] = await db
           .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId })
           .from(refreshTokens)
           .where(eq(refreshTokens.tokenHash, hashToken(refreshToken)))
           .limit(1);
-        if (row) await revokeFamily(row);
+        if (row) await revokeFamily(row, { reason: "logout", context });
       });
     },
 
-    async logoutAll(userId) {
+    async logoutAll(userId, context = {}) {
       await guard(() =>
         db.transaction(async (tx) => {
           const user = await lockUserRecord(tx, userId, "update");
           if (!user) throw new UserNotFoundError();
-          const passwordChangedAt = await endEverySession(tx, user, new Date(now()));
+          const at = new Date(now());
+          const passwordChangedAt = await endEverySession(tx, user, at);
           await updateUser(tx, userId, { passwordChangedAt });
+          await recordAuditEvent(tx, { type: "sessions.revoked_all", userId }, context, at);
         }),
       );
+    },
+
+    async listSessions(userId) {
+      return guard(() => listLiveSessions(db, userId, new Date(now())));
+    },
+
+    async endSession(userId, sessionId, context = {}) {
+      const session = await guard(() => findLiveSession(db, userId, sessionId, new Date(now())));
+      if (!session) throw new SessionNotFoundError();
+      await guard(() => revokeFamily({ familyId: session.id, userId }, { reason: "ended", context }));
     },
   };
 
   /** The loser of a race, or a replay: the cached pair inside the grace window, else the family dies. */
-  async function replayOrRevoke(tokenHash: string): Promise<SessionTokens> {
+  async function replayOrRevoke(tokenHash: string, context: AuditContext): Promise<SessionTokens> {
     const at = now();
     const [row] = await db
       .select()
@@ -230,7 +300,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       }
     }
     // A spent token seen again: someone holds a copy. Kill everything descended from that login.
-    await revokeFamily(row);
+    await revokeFamily(row, { reason: "reuse", context });
     throw new InvalidRefreshTokenError();
   }
 
@@ -294,12 +364,39 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
    * Revokes a family under the user's row lock (`FOR UPDATE`): the same lock order as everywhere, and two
    * revocations touching the same rows (a replay racing logout-all) take turns instead of deadlocking.
    */
-  async function revokeFamily({ familyId, userId }: { familyId: string; userId: string }): Promise<void> {
+  async function revokeFamily(
+    { familyId, userId }: { familyId: string; userId: string },
+    { reason, context }: { reason: "logout" | "ended" | "reuse"; context: AuditContext },
+  ): Promise<void> {
     await db.transaction(async (tx) => {
-      await lockUserRecord(tx, userId, "update");
+      const user = await lockUserRecord(tx, userId, "update");
+      const at = new Date(now());
+      const ended = await endSession(tx, familyId, at);
+      if (user) {
+        if (reason === "reuse") {
+          await recordAuditEvent(
+            tx,
+            { type: "refresh.reuse_detected", userId, details: { session_id: familyId } },
+            { ...context, actor: { type: "system" } },
+            at,
+          );
+          await queueMail(
+            tx,
+            { kind: "refresh_reuse_detected", to: user.email, data: { at: at.toISOString() } },
+            at,
+          );
+        } else if (ended) {
+          await recordAuditEvent(
+            tx,
+            { type: "session.revoked", userId, details: { session_id: familyId, reason } },
+            context,
+            at,
+          );
+        }
+      }
       await tx
         .update(refreshTokens)
-        .set({ revokedAt: new Date(now()), successorCiphertext: null })
+        .set({ revokedAt: at, successorCiphertext: null })
         .where(
           and(
             eq(refreshTokens.familyId, familyId),

@@ -1,3 +1,4 @@
+import type { AuditContext } from "../audit/audit-log.js";
 import { EmailNotVerifiedError } from "../errors.js";
 import type { User } from "../users/user.js";
 import type { Credentials, UserService } from "../users/user-service.js";
@@ -27,20 +28,25 @@ export interface SignInDeps {
 export type SignIn = (
   credentials: Credentials,
   budget: PasswordGuessBudget,
+  context?: AuditContext,
 ) => Promise<{ user: User; tokens: SessionTokens }>;
 
 /**
  * Password sign-in: every attempt spends the account's budget before the password is compared (so
  * concurrent guesses cannot slip past it), a correct password clears it, and only then is an unverified
- * email refused — after the password, so only the account's owner learns that it is unverified.
+ * email refused — after the password, so only the account's owner learns that it is unverified. The
+ * request's `context` goes to the security log (the failed or successful login) and onto the session.
  * @throws RateLimitedError, InvalidCredentialsError, InactiveUserError, EmailNotVerifiedError
  */
 export function createSignIn({ users, sessions, requireVerifiedEmail }: SignInDeps): SignIn {
-  return async (credentials, budget) => {
+  return async (credentials, budget, context) => {
     await budget.spend(credentials.email);
-    const user = await users.authenticate(credentials);
+    const user = await users.authenticate(credentials, context);
     await budget.clearAfterSuccess(credentials.email);
     if (requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
-    return { user, tokens: await sessions.start(user, { amr: PASSWORD_AMR }) };
+    return {
+      user,
+      tokens: await sessions.start(user, { amr: PASSWORD_AMR, ...(context ? { context } : {}) }),
+    };
   };
 }

@@ -2,6 +2,7 @@
 import { normalizeEmail } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { accountSubject, enforce } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
@@ -119,7 +120,11 @@ export function meRoutes(deps: AppDeps) {
         await users.confirmPassword(current.id, body.current_password);
         await guesses.clearAfterSuccess(current.email);
       }
-      const user = await users.updateProfile(current.id, { email: body.email, fullName: body.full_name });
+      const user = await users.updateProfile(
+        current.id,
+        { email: body.email, fullName: body.full_name },
+        auditContextOf(c, deps),
+      );
       if (user.email !== current.email) await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 200);
     })
@@ -129,15 +134,16 @@ export function meRoutes(deps: AppDeps) {
       const guesses = passwordGuesses.forRequest(c);
       // A stolen access token must not become unlimited guesses at the password it does not reveal.
       await guesses.spend(user.email);
-      await users.changePassword(user.id, {
-        currentPassword: body.current_password,
-        newPassword: body.new_password,
-      });
+      await users.changePassword(
+        user.id,
+        { currentPassword: body.current_password, newPassword: body.new_password },
+        auditContextOf(c, deps),
+      );
       await guesses.clearAfterSuccess(user.email);
       return c.body(null, 204);
     })
     .openapi({ ...deleteMeRoute, middleware: [authenticated] as const }, async (c) => {
-      await users.deleteAccount(c.var.user.id);
+      await users.deleteAccount(c.var.user.id, auditContextOf(c, deps));
       return c.body(null, 204);
     });
 }

@@ -114,4 +114,20 @@ describe.each(testDatabaseKinds)("POST /v1/users/verify-email/resend by email on
     await expectProblem(await resend({ email: "not an email" }), 422);
     await expectProblem(await resend({ email }, { authorization: "Bearer nope" }), 401);
   });
+
+  it("refuses the Bearer token of an ended session with 401, as every signed-in route does", async () => {
+    const email = uniqueEmail("ended-session");
+    await t.register(email);
+    const user = await t.deps.users.authenticate({ email, password: PASSWORD });
+    const session = await t.deps.sessions.start(user);
+    const resendAs = (accessToken: string) =>
+      t.request("/v1/users/verify-email/resend", {
+        method: "POST",
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+    expect((await resendAs(session.accessToken)).status).toBe(202);
+    await t.deps.sessions.logout(session.refreshToken);
+    await expectProblem(await resendAs(session.accessToken), 401);
+    expect(await mailsTo(email)).toHaveLength(2);
+  });
 });

@@ -5,6 +5,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { accountSubject, enforce, rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { bearerUser } from "../../../middleware/require-user.js";
@@ -124,7 +125,11 @@ export function recoveryRoutes(deps: AppDeps) {
   // A Bearer token, when sent, must be valid (401 otherwise); without one the body names the address.
   const userIfBearer = createMiddleware<AppEnv>(async function userIfBearer(c, next) {
     const authorization = c.req.header("authorization");
-    if (authorization !== undefined) c.set("user", await authenticate(authorization));
+    if (authorization !== undefined) {
+      const bearer = await authenticate(authorization);
+      c.set("user", bearer.user);
+      c.set("sessionId", bearer.sessionId);
+    }
     return next();
   });
 
@@ -138,7 +143,10 @@ export function recoveryRoutes(deps: AppDeps) {
     })
     .openapi({ ...passwordResetConfirmRoute(bodies), middleware: [byAddress] as const }, async (c) => {
       const body = c.req.valid("json");
-      const user = await recovery.resetPassword({ token: body.token, newPassword: body.new_password });
+      const user = await recovery.resetPassword(
+        { token: body.token, newPassword: body.new_password },
+        auditContextOf(c, deps),
+      );
       // Whoever held the mailbox chose the new password: guesses at the old one no longer lock it.
       await passwordGuesses.clearEverywhere(user.email);
       c.var.logger?.info({ userId: user.id }, "password reset");
@@ -146,7 +154,7 @@ export function recoveryRoutes(deps: AppDeps) {
     })
     .openapi({ ...verifyEmailRoute, middleware: [byAddress] as const }, async (c) => {
       const { token } = c.req.valid("json");
-      const user = await recovery.verifyEmail(token);
+      const user = await recovery.verifyEmail(token, auditContextOf(c, deps));
       c.var.logger?.info({ userId: user.id }, "email verified");
       return c.body(null, 204);
     })

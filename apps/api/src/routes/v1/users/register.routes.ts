@@ -1,6 +1,7 @@
 /** Creating an account. The new address gets a verification link at once. */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import { rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { validationHook } from "../../../validation.js";
 import { jsonContent, problemResponses } from "../../openapi-helpers.js";
@@ -44,11 +45,10 @@ export function registerRoutes(deps: AppDeps) {
     { ...registerRoute(bodies), middleware: [registerByAddress] as const },
     async (c) => {
       const body = c.req.valid("json");
-      const user = await users.register({
-        email: body.email,
-        password: body.password,
-        fullName: body.full_name ?? null,
-      });
+      const user = await users.register(
+        { email: body.email, password: body.password, fullName: body.full_name ?? null },
+        auditContextOf(c, deps),
+      );
       await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 201, { Location: `/v1/users/${user.id}` });
     },

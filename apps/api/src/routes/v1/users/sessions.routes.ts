@@ -3,6 +3,7 @@ import { createSignIn } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import type { LoginOutcome, Metrics } from "../../../metrics.js";
 import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { rateLimitByAddress } from "../../../middleware/rate-limit.js";
@@ -80,7 +81,7 @@ const logoutRoute = createRoute({
   tags: ["users"],
   summary: "Sign out: revoke this refresh token's session",
   description:
-    "Revokes the refresh token and every token rotated from the same login. An unknown or already spent token also answers 204. Access tokens already issued stay valid until they expire (use logout-all to refuse them too).",
+    "Ends the session of this refresh token: it and every token rotated from the same login are revoked, and the session's access tokens are refused from the next request on. An unknown or already spent token also answers 204.",
   request: {
     body: { required: true, content: { "application/json": { schema: refreshTokenBodySchema } } },
   },
@@ -139,7 +140,11 @@ export function sessionsRoutes(deps: AppDeps) {
           "username" in body
             ? { email: body.username, password: body.password }
             : { email: body.email, password: body.password };
-        const { user, tokens } = await signIn(credentials, passwordGuesses.forRequest(c));
+        const { user, tokens } = await signIn(
+          credentials,
+          passwordGuesses.forRequest(c),
+          auditContextOf(c, deps),
+        );
         c.set("user", user);
         return c.json(toTokenResponse(tokens), 200, NO_STORE);
       },
@@ -148,16 +153,20 @@ export function sessionsRoutes(deps: AppDeps) {
       { ...refreshRoute(deps.requireVerifiedEmail), middleware: [refreshByAddress] as const },
       async (c) => {
         const body = c.req.valid("json");
-        return c.json(toTokenResponse(await sessions.refresh(body.refresh_token)), 200, NO_STORE);
+        return c.json(
+          toTokenResponse(await sessions.refresh(body.refresh_token, auditContextOf(c, deps))),
+          200,
+          NO_STORE,
+        );
       },
     )
     .openapi(logoutRoute, async (c) => {
       // No oracle: whether the token existed, was spent or was live, the answer is the same.
-      await sessions.logout(c.req.valid("json").refresh_token);
+      await sessions.logout(c.req.valid("json").refresh_token, auditContextOf(c, deps));
       return c.body(null, 204);
     })
     .openapi({ ...logoutAllRoute, middleware: [authenticated] as const }, async (c) => {
-      await sessions.logoutAll(c.var.user.id);
+      await sessions.logoutAll(c.var.user.id, auditContextOf(c, deps));
       return c.body(null, 204);
     });
 }

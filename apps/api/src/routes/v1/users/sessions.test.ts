@@ -1,5 +1,6 @@
 import { updateUser } from "@app/core";
 import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
+import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, expectProblem, type TestApp, type TokenBody } from "#test-support";
 
@@ -178,6 +179,18 @@ describe.each(testDatabaseKinds)("sessions API on %s", (kind) => {
       });
       expect(body.refresh_token).not.toBe(pair.refresh_token);
       expect((await t.me(body.access_token)).status).toBe(200);
+    });
+
+    it("a refreshed access token carries the login's amr and sid, rotation after rotation", async () => {
+      const { pair } = await signedIn();
+      const login = decodeJwt(pair.access_token);
+      expect(login).toMatchObject({ amr: ["pwd"], sid: expect.any(String) });
+      const first = await refreshed(t, pair.refresh_token);
+      const second = await refreshed(t, first.refresh_token);
+      for (const { access_token } of [first, second]) {
+        expect(decodeJwt(access_token)).toMatchObject({ amr: ["pwd"], sid: login.sid, sub: login.sub });
+        expect((await t.me(access_token)).status).toBe(200);
+      }
     });
 
     it("a token used twice outside the grace window → 401, and the whole family is revoked", async () => {
