@@ -1,9 +1,9 @@
-import { MAX_MFA_ATTEMPTS } from "@app/core";
+import { MAX_MFA_ATTEMPTS, totpFactors } from "@app/core";
 import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem } from "./support/problem.js";
 import { createTestApp, type TestApp, type TokenBody } from "./support/test-app.js";
-import { jwtClaims, manualClock, totpCode } from "./support/totp.js";
+import { decodeBase32, jwtClaims, manualClock, totpCode } from "./support/totp.js";
 
 const PASSWORD = "correct horse battery";
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -95,6 +95,15 @@ describe.each(testDatabaseKinds)("TOTP and recovery codes over HTTP on %s", (kin
     });
     const again = await post("/v1/users/me/mfa/totp/setup", { current_password: PASSWORD }, token);
     expect((await expectProblem(again, 409)).type).toBe("/problems/mfa-conflict");
+
+    // At rest the secret is only ciphertext.
+    const { id } = (await (await t.me(token)).json()) as { id: string };
+    const row = (await t.database.db.select().from(totpFactors)).find((factor) => factor.userId === id);
+    expect(row?.secretCiphertext).toMatch(/^v1\./);
+    expect(row?.secretCiphertext).not.toContain(secret);
+    expect(Buffer.from(row?.secretCiphertext.slice(3) ?? "", "base64url").toString("hex")).not.toContain(
+      Buffer.from(decodeBase32(secret)).toString("hex"),
+    );
   });
 
   it("answers 403 mfa-required only after the right password, then issues tokens for the code", async () => {
