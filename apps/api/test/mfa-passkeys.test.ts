@@ -174,6 +174,27 @@ describe.each(testDatabaseKinds)("passkeys over HTTP on %s", (kind) => {
     expect((await post("/v1/users/passkeys/login", { response: good })).status).toBe(200);
   });
 
+  it("requires user verification alone, but not as a second factor after the password", async () => {
+    const { email, authenticator } = await userWithPasskey();
+    const presenceOnly = authenticator.get(await passwordlessOptions(), { userVerified: false });
+    const refused = await expectProblem(
+      await post("/v1/users/passkeys/login", { response: presenceOnly }),
+      401,
+    );
+    expect(refused.type).toBe("/problems/passkey-authentication-failed");
+
+    const login = (await json(await post("/v1/users/login", { email, password: PASSWORD }))) as {
+      mfa_token: string;
+    };
+    const options = await json(
+      await post("/v1/users/login/mfa/webauthn/options", { mfa_token: login.mfa_token }),
+    );
+    const assertion = authenticator.get(options, { userVerified: false });
+    expect(
+      (await post("/v1/users/login/mfa", { mfa_token: login.mfa_token, webauthn: assertion })).status,
+    ).toBe(200);
+  });
+
   it("refuses a cloned authenticator: a sign counter that goes back", async () => {
     const { authenticator } = await userWithPasskey();
     const credential = authenticator.credentials[0];

@@ -29,6 +29,8 @@ export interface CeremonyOverrides {
   origin?: string;
   /** The RP ID whose hash goes into authenticatorData (default: the options' or the authenticator's). */
   rpId?: string;
+  /** Whether the authenticator reports that it verified the user (PIN, biometrics); default true. */
+  userVerified?: boolean;
 }
 
 export class SoftwareAuthenticator {
@@ -121,7 +123,12 @@ export class SoftwareAuthenticator {
     const rpId = overrides.rpId ?? (options.rpId as string | undefined) ?? this.rpId;
     const authData = Buffer.concat([
       sha256(rpId),
-      Buffer.from([FLAG_USER_PRESENT | FLAG_USER_VERIFIED | FLAG_BACKUP_ELIGIBLE | FLAG_BACKED_UP]),
+      Buffer.from([
+        FLAG_USER_PRESENT |
+          (overrides.userVerified === false ? 0 : FLAG_USER_VERIFIED) |
+          FLAG_BACKUP_ELIGIBLE |
+          FLAG_BACKED_UP,
+      ]),
       counterBytes(credential.counter),
     ]);
     const clientDataJSON = this.clientData("webauthn.get", String(options.challenge), overrides);
