@@ -195,6 +195,13 @@ describe.each(testDatabaseKinds)("passkeys over HTTP on %s", (kind) => {
     ).toBe(200);
   });
 
+  it("refuses an assertion whose backup eligibility differs from the registered credential's", async () => {
+    const { authenticator } = await userWithPasskey();
+    const changed = authenticator.get(await passwordlessOptions(), { backedUp: false });
+    const refused = await expectProblem(await post("/v1/users/passkeys/login", { response: changed }), 401);
+    expect(refused.type).toBe("/problems/passkey-authentication-failed");
+  });
+
   it("refuses a cloned authenticator: a sign counter that goes back", async () => {
     const { authenticator } = await userWithPasskey();
     const credential = authenticator.credentials[0];

@@ -31,6 +31,8 @@ export interface CeremonyOverrides {
   rpId?: string;
   /** Whether the authenticator reports that it verified the user (PIN, biometrics); default true. */
   userVerified?: boolean;
+  /** Whether it reports the credential as backup eligible and backed up (a synced passkey); default true. */
+  backedUp?: boolean;
 }
 
 export class SoftwareAuthenticator {
@@ -126,8 +128,7 @@ export class SoftwareAuthenticator {
       Buffer.from([
         FLAG_USER_PRESENT |
           (overrides.userVerified === false ? 0 : FLAG_USER_VERIFIED) |
-          FLAG_BACKUP_ELIGIBLE |
-          FLAG_BACKED_UP,
+          (overrides.backedUp === false ? 0 : FLAG_BACKUP_ELIGIBLE | FLAG_BACKED_UP),
       ]),
       counterBytes(credential.counter),
     ]);

@@ -264,6 +264,9 @@ export async function verifyAssertion(
   }
   if (!verification.verified) return null;
   const info = verification.authenticationInfo;
+  // Backup eligibility is fixed when a credential is created (WebAuthn §6.1.3); one that changes is not
+  // the credential that was registered. Backup state may change, and is recorded.
+  if (info.credentialDeviceType !== credential.deviceType) return null;
   const [updated] = await db
     .update(webauthnCredentials)
     .set({
