@@ -18,6 +18,7 @@ import { apiSecurityHeaders, corsForOrigins } from "./middleware/security-header
 import { registerApiDocs } from "./openapi.js";
 import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
+import { jwksRoutes } from "./routes/jwks.routes.js";
 import { adminMfaRoutes } from "./routes/v1/users/admin-mfa.routes.js";
 import { adminUsersRoutes } from "./routes/v1/users/admin-users.routes.js";
 import { loginMfaRoutes } from "./routes/v1/users/login-mfa.routes.js";
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps) {
   // The admin routes last: their `/{id}` must not see `/me` or `/password-policy`.
   const routes = app
     .route("/", healthRoutes(deps))
+    .route("/", jwksRoutes(deps))
     .route("/v1/users", usersRoutes(deps))
     .route("/v1/users", recoveryRoutes(deps))
     .route("/v1/users", passwordPolicyRoutes(deps))

@@ -1,8 +1,9 @@
 /**
- * Cluster mode of the Node entry: with a PostgreSQL `DATABASE_URL`, the primary forks
- * `WEB_CONCURRENCY` workers that share the port, restarts one that dies unexpectedly (with backoff),
- * forwards SIGTERM/SIGINT and exits 0 once every worker has exited. The primary serves nothing and never
- * opens the database, so it imports nothing heavy.
+ * Cluster mode of both entries: with a PostgreSQL `DATABASE_URL`, the primary forks `WEB_CONCURRENCY`
+ * workers that share the port (Node: node:cluster hands connections out; Bun: every worker binds with
+ * `reusePort` and the Linux kernel spreads connections), restarts one that dies unexpectedly (with
+ * backoff), forwards SIGTERM/SIGINT and exits 0 once every worker has exited. The primary serves nothing
+ * and never opens the database, so it imports nothing heavy.
  * The embedded database is a single-process store (PGlite holds its data folder), so it never clusters.
  */
 import cluster, { type Worker } from "node:cluster";
@@ -23,6 +24,17 @@ export const PRIMARY_SHUTDOWN_MARGIN_MS = 5000;
 export function primaryShutdownDeadlineMs(http: Pick<Config["http"], "shutdownTimeoutMs">): number {
   return http.shutdownTimeoutMs + PRIMARY_SHUTDOWN_MARGIN_MS;
 }
+
+/** The message a worker sends its primary once it listens (Bun.serve emits no cluster "listening"). */
+const WORKER_LISTENING = "worker-listening";
+
+/** Tells the primary this worker listens, so it counts as started (see superviseWorkers). */
+export function announceWorkerListening(): void {
+  process.send?.({ type: WORKER_LISTENING });
+}
+
+const isListeningMessage = (message: unknown) =>
+  typeof message === "object" && message !== null && "type" in message && message.type === WORKER_LISTENING;
 
 export type ProcessRole = "single" | "primary" | "worker";
 
@@ -71,7 +83,8 @@ function superviseWorkers(
     if (!stopping) cluster.fork(workerEnv);
   };
 
-  cluster.on("listening", (worker) => {
+  cluster.on("message", (worker, message: unknown) => {
+    if (!isListeningMessage(message)) return;
     listened.add(worker);
     consecutiveFailures = 0;
     logger.info({ pid: worker.process.pid }, "worker listening");
@@ -121,8 +134,8 @@ function superviseWorkers(
       process.exit(1);
     }, shutdownDeadlineMs).unref();
   };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
 
   logger.info({ workers: count, pid: process.pid }, `cluster primary: forking ${count} workers`);
   for (let i = 0; i < count; i += 1) fork();

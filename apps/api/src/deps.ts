@@ -1,5 +1,5 @@
-import { createPasswordHasher, createTokenService, type TokenService } from "@app/auth";
-import type { AccessTokenIssuer } from "@app/core";
+import { createPasswordHasher, type TokenService } from "@app/auth";
+import type { AccessTokenIssuer, Database } from "@app/core";
 import {
   createAccountRecoveryService,
   createDatabase,
@@ -10,6 +10,7 @@ import {
   migrateDatabase,
   tokensValidFrom,
 } from "@app/core";
+import { type AccessTokenKeys, createAccessTokenKeys } from "./access-token-keys.js";
 import type { AppDeps } from "./app-env.js";
 import { type ClientAddressOptions, createClientAddressResolver } from "./client-address.js";
 import type { Config } from "./config.js";
@@ -19,33 +20,20 @@ import { createMailQueue, createSmtpTransport } from "./mail/mail-queue.js";
 import { createMetrics } from "./metrics.js";
 
 /**
- * Opens the database and builds the services once per process. `runtime.socketAddress` reads a
- * request's peer address where @hono/node-server's bindings are not (the Bun entry). The embedded database migrates itself
+ * Opens the database and builds the services once per process. The embedded database migrates itself
  * (there is no separate operator to run `pnpm db:migrate` on a laptop); PostgreSQL is migrated by
- * `pnpm db:migrate` or the compose `migrate` service before the API starts.
+ * `pnpm db:migrate` or the compose `migrate` service before the API starts. `runtime` carries what only
+ * the runtime adapter knows (how to read a request's socket address).
  */
 export async function createDeps(
   config: Config,
   logger: Logger,
-  runtime: { socketAddress?: ClientAddressOptions["socketAddress"] } = {},
-): Promise<AppDeps> {
-  const database = await createDatabase(
-    config.database.url
-      ? {
-          url: config.database.url,
-          poolSize: config.database.poolSize,
-          connectTimeoutSeconds: config.databaseTimeouts.connectSeconds,
-          statementTimeoutMs: config.databaseTimeouts.statementMs,
-        }
-      : { dataDir: config.database.dataDir },
-  );
-  if (database.driver === "pglite") await migrateDatabase(database);
+  runtime: Pick<ClientAddressOptions, "socketAddress"> = {},
+): Promise<AppDeps & { accessTokenKeys: AccessTokenKeys }> {
+  const database = await openDatabase(config);
   const passwords = createPasswordHasher({ cost: config.bcryptCost, ...config.passwordHashing });
-  const tokens = createTokenService({
-    secret: config.jwt.secret,
-    ttlSeconds: config.jwt.ttlSeconds,
-    leewaySeconds: config.jwt.leewaySeconds,
-  });
+  const accessTokenKeys = await createAccessTokenKeys(config, database, logger);
+  const { tokens } = accessTokenKeys;
   const recovery = createAccountRecoveryService({ db: database.db, passwords });
   const transport = config.mail.smtpUrl
     ? createSmtpTransport({ url: config.mail.smtpUrl, from: config.mail.from })
@@ -59,12 +47,14 @@ export async function createDeps(
     mfa: createMfaService({
       db: database.db,
       passwords,
-      // No separate key-encryption secret is configured, so TOTP secrets are sealed under a key derived
-      // from JWT_SECRET (HKDF with its own label): rotating JWT_SECRET makes them unreadable.
-      secret: config.jwt.secret,
+      // KEY_ENCRYPTION_SECRET when set, else JWT_SECRET (HKDF with its own label): changing that secret
+      // makes stored TOTP secrets unreadable.
+      secret: config.jwt.signingKeys.encryptionSecret,
       issuer: config.webauthn.rpName,
       webauthn: config.webauthn,
     }),
+    jwks: accessTokenKeys,
+    accessTokenKeys,
     sessions: createSessionService({
       db: database.db,
       accessTokens: accessTokenIssuer(tokens),
@@ -73,7 +63,6 @@ export async function createDeps(
       reuseGraceSeconds: config.sessions.reuseGraceSeconds,
       requireVerifiedEmail: config.requireVerifiedEmail,
     }),
-    // --- hardening (issue 4) ---
     rateLimiter: createRateLimiter({
       db: database.db,
       onCleanupError: (error) =>
@@ -86,7 +75,6 @@ export async function createDeps(
     }),
     metrics: createMetrics({ database, processMetrics: true }),
     http: config.http,
-    // --- end hardening ---
     recovery,
     mail,
     accountMail: createAccountMail({ recovery, mail, publicUrl: config.publicUrl }),
@@ -96,14 +84,31 @@ export async function createDeps(
   };
 }
 
+/** The configured database; the embedded one is migrated on the way (see `createDeps`). */
+export async function openDatabase(config: Pick<Config, "database" | "databaseTimeouts">): Promise<Database> {
+  const database = await createDatabase(
+    config.database.url
+      ? {
+          url: config.database.url,
+          poolSize: config.database.poolSize,
+          connectTimeoutSeconds: config.databaseTimeouts.connectSeconds,
+          statementTimeoutMs: config.databaseTimeouts.statementMs,
+        }
+      : { dataDir: config.database.dataDir },
+  );
+  if (database.driver === "pglite") await migrateDatabase(database);
+  return database;
+}
+
 /** Core's port for access tokens, over @app/auth's token service. */
 export function accessTokenIssuer(tokens: TokenService): AccessTokenIssuer {
   return {
-    async issue(user, options) {
+    async issue(user, session) {
       const { token, expiresIn } = await tokens.issue({
         subject: user.id,
         issuedAtFloor: tokensValidFrom(user),
-        ...(options?.amr ? { amr: options.amr } : {}),
+        sessionId: session.id,
+        ...(session.amr ? { amr: session.amr } : {}),
       });
       return { token, expiresIn };
     },

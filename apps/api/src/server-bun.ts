@@ -1,21 +1,21 @@
 /**
- * The Bun entry (`bun dist/server-bun.js`): the same config, logger, deps, first superuser and app as the Node entry,
- * served by `Bun.serve` instead of @hono/node-server. One process per container: scale Bun with replicas
- * (node:cluster's shared-port workers are a Node feature, so WEB_CONCURRENCY does not apply here).
- * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, close the database, exit 0.
+ * The Bun entry (`bun dist/server-bun.js`, `pnpm start:bun`). What runs where is the same as on Node
+ * (see server.ts): entry.ts reads config; cluster.ts makes a PostgreSQL deployment with WEB_CONCURRENCY > 1
+ * a primary that forks and supervises workers (Bun implements node:cluster); start-service.ts builds and
+ * stops the service. Only what is Bun's lives here: `Bun.serve` (with `reusePort` in a worker, so the
+ * workers share the port; the kernel spreads connections on Linux), `server.requestIP` for the socket
+ * address, and `server.stop(false)` to drain.
  */
+import cluster from "node:cluster";
 import type { Context } from "hono";
-import { createApp } from "./app.js";
-import { ConfigError, loadConfigFromEnvironment } from "./config.js";
-import { createDeps, ensureFirstSuperuser } from "./deps.js";
-import { createLogger } from "./logger.js";
-import { startMaintenance } from "./maintenance.js";
+import { runClusterPrimary } from "./cluster.js";
+import { runEntry } from "./entry.js";
 
 /** The slice of Bun's global we use, typed here so the workspace does not need bun-types. */
 interface BunServer {
   readonly port: number;
-  stop(closeActiveConnections?: boolean): Promise<void>;
   requestIP(request: Request): { address: string } | null;
+  stop(closeActiveConnections?: boolean): Promise<void>;
 }
 declare const Bun: {
   readonly version: string;
@@ -23,83 +23,28 @@ declare const Bun: {
     fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
     port: number;
     hostname: string;
+    reusePort?: boolean;
   }): BunServer;
 };
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** Bun hands its server to `fetch` as the second argument, so Hono's `c.env` is the server. */
+function socketAddress(c: Context): string | undefined {
+  const server = c.env as BunServer | undefined;
+  return server?.requestIP?.(c.req.raw)?.address;
+}
 
-async function main(): Promise<void> {
+runEntry(async (config, logger) => {
   if (typeof Bun === "undefined") throw new Error("server-bun.js runs under Bun; use dist/server.js on Node");
-  const config = loadConfigFromEnvironment();
-  const logger = createLogger(config);
-  if (config.jwt.secretWasGenerated) {
-    logger.warn(
-      "JWT_SECRET is not set: using a random per-process secret; tokens will not survive a restart",
-    );
-  }
-  if (config.webConcurrency.explicit && config.webConcurrency.workers > 1) {
-    logger.warn(
-      { webConcurrency: config.webConcurrency.workers },
-      "WEB_CONCURRENCY is ignored under Bun: one process per container, scale with replicas",
-    );
-  }
-  const deps = await createDeps(config, logger, { socketAddress: bunSocketAddress });
-  await ensureFirstSuperuser(deps, config);
-  const maintenance = startMaintenance({ database: deps.database, logger, settings: config.maintenance });
-  const app = createApp(deps);
-  // The server goes in as the request's env (c.env), where bunSocketAddress finds it.
-  const server = Bun.serve({
-    fetch: (request, bunServer) => app.fetch(request, bunServer),
-    port: config.port,
-    hostname: config.host,
-  });
-  logger.info(
-    {
-      port: server.port,
-      host: config.host,
-      database: deps.database.driver,
-      env: config.env,
-      runtime: `bun ${Bun.version}`,
+  if (runClusterPrimary(config, logger)) return;
+  const { exitOnSignals, startService } = await import("./start-service.js");
+  const service = startService(config, logger, {
+    runtime: `bun ${Bun.version}`,
+    socketAddress,
+    listen: (fetch, { host, port }) => {
+      const server = Bun.serve({ fetch, port, hostname: host, reusePort: cluster.isWorker });
+      return { port: server.port, close: () => server.stop(false) };
     },
-    `listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${server.port}`,
-  );
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => {
-      logger.error("in-flight requests did not finish in time; exiting");
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    server
-      .stop(false)
-      .then(() => maintenance.stop())
-      .then(() => deps.database.close())
-      .catch((error: unknown) => logger.error({ err: error }, "shutting down failed"))
-      .finally(() => {
-        logger.flush();
-        process.exit(0);
-      });
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
-}
-
-/** Bun's own peer address for the request; @hono/node-server's getConnInfo throws under Bun. */
-function bunSocketAddress(c: Context): string | undefined {
-  return (c.env as BunServer | undefined)?.requestIP(c.req.raw)?.address;
-}
-
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-  }
-  process.exit(1);
+  });
+  exitOnSignals(service);
+  await service;
 });

@@ -1,58 +1,46 @@
 /**
- * The Node entry: loadConfig → logger → (cluster primary? fork workers, see cluster.ts) → database and
- * services → createApp → listen.
- * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, close the database, exit 0.
+ * The Node entry (`node dist/server.js`). What runs where:
+ * - entry.ts: config, logger, start-up failures (every process);
+ * - cluster.ts: with PostgreSQL and WEB_CONCURRENCY > 1, this process becomes the primary that only forks
+ *   and supervises workers, each of which runs this file again;
+ * - start-service.ts: deps, first superuser, the app, and the ordered shutdown (single process or worker);
+ * - here: only what is Node's: @hono/node-server's listener, its socket address and how it drains.
+ * server-bun.ts is the same for Bun; a behaviour in one entry and not the other is a bug.
  */
 import { runClusterPrimary } from "./cluster.js";
-import { ConfigError, loadConfigFromEnvironment } from "./config.js";
-import { createLogger } from "./logger.js";
-import { startMaintenance } from "./maintenance.js";
-import { installGracefulShutdown } from "./shutdown.js";
+import { runEntry } from "./entry.js";
 
-async function main(): Promise<void> {
-  const config = loadConfigFromEnvironment();
-  const logger = createLogger(config);
-  if (config.jwt.secretWasGenerated) {
-    logger.warn(
-      "JWT_SECRET is not set: using a random per-process secret; tokens will not survive a restart",
-    );
-  }
-  // issue 7: a cluster primary only supervises workers, so the app and database modules load lazily.
+runEntry(async (config, logger) => {
+  // The primary only supervises, so the server, app and database modules load after this line.
   if (runClusterPrimary(config, logger)) return;
-  const [{ serve }, { createApp }, { createDeps, ensureFirstSuperuser }] = await Promise.all([
+  const [{ serve }, { getConnInfo }, { exitOnSignals, startService }] = await Promise.all([
     import("@hono/node-server"),
-    import("./app.js"),
-    import("./deps.js"),
+    import("@hono/node-server/conninfo"),
+    import("./start-service.js"),
   ]);
-  const deps = await createDeps(config, logger);
-  await ensureFirstSuperuser(deps, config);
-  const maintenance = startMaintenance({ database: deps.database, logger, settings: config.maintenance });
-  const app = createApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info(
-      { port: info.port, host: config.host, database: deps.database.driver, env: config.env },
-      `listening on http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${info.port}`,
-    );
+  const service = startService(config, logger, {
+    runtime: `node ${process.versions.node}`,
+    socketAddress: (c) => getConnInfo(c).remote.address,
+    listen: (fetch, { host, port }) =>
+      new Promise((resolve) => {
+        const server = serve({ fetch, port, hostname: host }, (info) =>
+          resolve({
+            port: info.port,
+            close: () => {
+              // Keep-alive connections that sit idle, or go idle after their last response, are closed
+              // as we go, or server.close() would wait for them to time out.
+              const closed = new Promise<void>((done) => server.close(() => done()));
+              const closeIdle = () => {
+                if ("closeIdleConnections" in server) server.closeIdleConnections();
+              };
+              closeIdle();
+              const idleSweep = setInterval(closeIdle, 100);
+              return closed.finally(() => clearInterval(idleSweep));
+            },
+          }),
+        );
+      }),
   });
-
-  // --- hardening (issue 4): graceful shutdown lives in shutdown.ts ---
-  installGracefulShutdown({
-    server,
-    database: deps.database,
-    logger,
-    timeoutMs: config.http.shutdownTimeoutMs,
-    mail: deps.mail,
-    maintenance,
-  });
-}
-
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-  }
-  process.exit(1);
+  exitOnSignals(service);
+  await service;
 });

@@ -1,6 +1,6 @@
 /**
- * Cluster mode of the Node entry (issue 7): WEB_CONCURRENCY workers sharing one port on PostgreSQL,
- * a single process on the embedded database.
+ * Cluster mode of both entries: WEB_CONCURRENCY workers sharing one port on PostgreSQL (node:cluster on
+ * Node, reusePort under Bun), a single process on the embedded database.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
@@ -10,7 +10,7 @@ import { openTestDatabase, type TestDatabase } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processRole } from "../src/cluster.js";
 import { ConfigError, loadConfig } from "../src/config.js";
-import { nodeRuntimes, type RunningServer, startServer } from "./support/server-process.js";
+import { type RunningServer, runtimes, startServer } from "./support/server-process.js";
 
 const PASSWORD = "correct horse battery";
 
@@ -74,7 +74,7 @@ describe("WEB_CONCURRENCY", () => {
   });
 });
 
-describe.each(nodeRuntimes)("the Node entry in cluster mode on %s with PostgreSQL", (runtime) => {
+describe.each(runtimes)("the %s entry in cluster mode on PostgreSQL", (runtime) => {
   let database: TestDatabase;
   let server: RunningServer;
 
@@ -82,8 +82,8 @@ describe.each(nodeRuntimes)("the Node entry in cluster mode on %s with PostgreSQ
     database = await openTestDatabase("postgres", { poolSize: 1 });
     // No JWT_SECRET: the primary's generated secret must reach every worker.
     server = await startServer(
-      { DATABASE_URL: database.url ?? "", BCRYPT_COST: "4", WEB_CONCURRENCY: "2" },
-      { listeners: 2, runtime },
+      { DATABASE_URL: database.url ?? "", BCRYPT_COST: "12", WEB_CONCURRENCY: "2" },
+      { runtime, listeners: 2 },
     );
   }, 120_000);
 
@@ -92,7 +92,9 @@ describe.each(nodeRuntimes)("the Node entry in cluster mode on %s with PostgreSQ
     await database?.dispose();
   });
 
-  it("forks two workers that share the port and one secret, restarts a dead one, exits 0 on SIGTERM", async () => {
+  // Both workers listening is itself the proof that they share the port: under Bun the second bind
+  // succeeds only through reusePort.
+  it("forks two workers that share the port and one secret, restarts a dead one, drains and exits 0 on SIGTERM", async () => {
     expect(server.output()).toContain("cluster primary: forking 2 workers");
 
     const email = `cluster-${runtime}-${Date.now()}@example.com`;
@@ -128,24 +130,40 @@ describe.each(nodeRuntimes)("the Node entry in cluster mode on %s with PostgreSQ
     expect(server.output()).toContain('"msg":"worker died; restarting it"');
     expect((await freshRequest(`${server.url}/health`)).status).toBe(200);
 
-    expect(await server.stop("SIGTERM")).toBe(0);
+    // Registrations in flight on both workers (bcrypt at cost 12 keeps each busy for a while) complete
+    // before the workers exit.
+    const inFlight = Array.from({ length: 4 }, (_, i) =>
+      freshRequest(`${server.url}/v1/users/`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: `draining-${i}-${Date.now()}@example.com`, password: PASSWORD }),
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const exited = server.stop("SIGTERM");
+    expect((await Promise.all(inFlight)).map((response) => response.status)).toEqual([201, 201, 201, 201]);
+    expect(await exited).toBe(0);
     expect(count(server.output(), '"msg":"shutting down"')).toBe(2);
+    expect(count(server.output(), '"msg":"shut down cleanly"')).toBe(2);
     expect(server.output()).toContain('"msg":"every worker has exited"');
   });
 });
 
-describe("the Node entry on the embedded database with WEB_CONCURRENCY=3", () => {
+describe.each(runtimes)("the %s entry on the embedded database with WEB_CONCURRENCY=3", (runtime) => {
   let dataDir: string;
   let server: RunningServer;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "um-cluster-embedded-"));
-    server = await startServer({
-      DATA_DIR: dataDir,
-      BCRYPT_COST: "4",
-      JWT_SECRET: "cluster-test-secret-0123456789abcdef0123",
-      WEB_CONCURRENCY: "3",
-    });
+    server = await startServer(
+      {
+        DATA_DIR: dataDir,
+        BCRYPT_COST: "4",
+        JWT_SECRET: "cluster-test-secret-0123456789abcdef0123",
+        WEB_CONCURRENCY: "3",
+      },
+      { runtime },
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -159,5 +177,33 @@ describe("the Node entry on the embedded database with WEB_CONCURRENCY=3", () =>
     expect(server.output()).not.toContain("cluster primary");
     expect(count(server.output(), '"msg":"listening')).toBe(1);
     expect(await server.stop("SIGTERM")).toBe(0);
+  });
+});
+
+describe.each(runtimes)("the %s entry in cluster mode on Ctrl-C", (runtime) => {
+  let database: TestDatabase;
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  it("drains each worker once, though it hears SIGINT from the terminal and again from its primary", async () => {
+    database = await openTestDatabase("postgres", { poolSize: 1 });
+    const server = await startServer(
+      { DATABASE_URL: database.url ?? "", BCRYPT_COST: "4", WEB_CONCURRENCY: "2" },
+      { runtime, listeners: 2 },
+    );
+    try {
+      await waitFor(() => count(server.output(), '"msg":"worker listening"') === 2);
+      const workerPids = [...server.output().matchAll(/"pid":(\d+),"msg":"worker listening"/g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(workerPids).toHaveLength(2);
+      // A terminal signals the whole process group; the primary then forwards the signal to each worker.
+      for (const pid of workerPids) process.kill(pid, "SIGINT");
+      expect(await server.stop("SIGINT")).toBe(0);
+      expect(count(server.output(), '"msg":"shut down cleanly"')).toBe(2);
+    } finally {
+      await server.stop("SIGKILL");
+    }
   });
 });

@@ -12,6 +12,7 @@ import {
   nodeBinaryFor,
   nodeRuntimes,
   type RunningServer,
+  runtimes,
   startServer,
 } from "./support/server-process.js";
 import { captureLogs } from "./support/test-app.js";
@@ -59,7 +60,7 @@ describe("first superuser on one PostgreSQL database", () => {
     t = await openTestDatabase("postgres", { poolSize: 2 });
   });
   afterAll(async () => {
-    await t.dispose();
+    await t?.dispose();
   });
 
   const rowsWithEmail = async (email: string) =>
@@ -185,8 +186,7 @@ describe.each(nodeRuntimes)("the built CLI on %s with PostgreSQL", (runtime) => 
   });
 });
 
-// Bun is left out here: dist/server-bun.js does not create FIRST_SUPERUSER at start-up (server.ts does).
-describe.each(nodeRuntimes)("the built server on %s with PostgreSQL", (runtime) => {
+describe.each(runtimes)("the built %s server on PostgreSQL", (runtime) => {
   let t: TestDatabase;
   let server: RunningServer | undefined;
   beforeAll(async () => {
@@ -197,7 +197,7 @@ describe.each(nodeRuntimes)("the built server on %s with PostgreSQL", (runtime) 
     await t?.dispose();
   });
 
-  it("creates FIRST_SUPERUSER at start-up, who can log in and list users; /docs works from dist", async () => {
+  it("the server creates FIRST_SUPERUSER at start-up, who can log in and list users; /docs works from dist", async () => {
     server = await startServer(
       {
         DATABASE_URL: t.url ?? "",

@@ -1,11 +1,12 @@
 import { createPasswordHasher } from "@app/auth";
-import { createDatabase, createUserService } from "@app/core";
-import { type TestDatabase, uniqueEmail } from "@app/core/testing";
+import { createDatabase, createUserService, rateLimits } from "@app/core";
+import { openTestDatabase, type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
 import { addressBucket, createClientAddressResolver } from "../src/client-address.js";
 import type { RateLimitSettings } from "../src/config.js";
+import { runtimes, startServer } from "./support/server-process.js";
 import { createTestApp, type TestApp } from "./support/test-app.js";
 
 const PASSWORD = "correct horse battery";
@@ -405,5 +406,41 @@ describe("the client address", () => {
     const resolve = createClientAddressResolver({ trustProxyHops: 0 });
     const app = new Hono().get("/", (c) => c.text(resolve(c)));
     expect(await (await app.request("/")).text()).toBe("unknown");
+  });
+});
+
+describe.each(runtimes)("per-address budgets in the built %s server", (runtime) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase("postgres", { poolSize: 1 });
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  it("count the socket's peer (read the runtime's way), not an X-Forwarded-For the client wrote", async () => {
+    const server = await startServer(
+      {
+        DATABASE_URL: t.url ?? "",
+        BCRYPT_COST: "4",
+        JWT_SECRET: "rate-limit-process-secret-0123456789abcdef",
+        REGISTER_LIMIT_PER_ADDRESS: "1",
+      },
+      { runtime },
+    );
+    try {
+      const register = (forwardedFor: string) =>
+        fetch(`${server.url}/v1/users/`, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...from(forwardedFor) },
+          body: JSON.stringify({ email: uniqueEmail("socket"), password: PASSWORD }),
+        });
+      expect((await register("203.0.113.7")).status).toBe(201);
+      await expectRateLimited(await register("198.51.100.9"));
+      const keys = (await t.database.db.select({ key: rateLimits.key }).from(rateLimits)).map((r) => r.key);
+      expect(keys).toEqual([expect.stringMatching(/:127\.0\.0\.1$/)]);
+    } finally {
+      expect(await server.stop("SIGTERM")).toBe(0);
+    }
   });
 });

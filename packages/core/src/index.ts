@@ -74,7 +74,7 @@ export {
   issueOneTimeToken,
   redeemOneTimeToken,
 } from "./one-time-tokens/one-time-token-repository.js";
-export type { AccessTokenIssuer, AccessTokenOptions, PasswordHasher } from "./ports.js";
+export type { AccessTokenIssuer, AccessTokenSession, PasswordHasher } from "./ports.js";
 export type { RateLimitDecision, RateLimiter, RateLimiterOptions } from "./rate-limit/rate-limiter.js";
 export { createRateLimiter } from "./rate-limit/rate-limiter.js";
 export type { SessionService, SessionServiceDeps, SessionTokens } from "./sessions/session-service.js";

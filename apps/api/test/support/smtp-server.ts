@@ -3,8 +3,11 @@ import { createServer } from "node:net";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
-/** A real SMTP server on a free local port that parses and keeps every message it accepts. */
-export async function startSmtpServer() {
+/**
+ * A real SMTP server on a free local port that parses and keeps every message it accepts.
+ * `acceptDelayMs` holds each message that long before accepting it (a slow relay).
+ */
+export async function startSmtpServer({ acceptDelayMs = 0 }: { acceptDelayMs?: number } = {}) {
   const messages: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -12,10 +15,11 @@ export async function startSmtpServer() {
     logger: false,
     onData(stream, _session, callback) {
       simpleParser(stream).then(
-        (message) => {
-          messages.push(message);
-          callback();
-        },
+        (message) =>
+          setTimeout(() => {
+            messages.push(message);
+            callback();
+          }, acceptDelayMs),
         (error: Error) => callback(error),
       );
     },

@@ -100,6 +100,7 @@ export async function createTestApp(
       webauthn: TEST_WEBAUTHN,
       ...(options.mfaNow ? { now: options.mfaNow } : {}),
     }),
+    jwks: { keySet: () => ({ keys: [] }), maxAgeSeconds: 3600 },
     sessions: createSessionService({
       db: database.db,
       accessTokens: accessTokenIssuer(tokens),

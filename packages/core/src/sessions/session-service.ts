@@ -11,7 +11,7 @@ import {
   InvalidRefreshTokenError,
   UserNotFoundError,
 } from "../errors.js";
-import type { AccessTokenIssuer, AccessTokenOptions } from "../ports.js";
+import type { AccessTokenIssuer, AccessTokenSession } from "../ports.js";
 import { endEverySession } from "../users/session-boundary.js";
 import { tokensValidFrom, type User } from "../users/user.js";
 import { getUserById, lockUserRecord, toUser, updateUser } from "../users/user-repository.js";
@@ -54,13 +54,12 @@ export interface SessionTokens {
 export interface SessionService {
   /**
    * Starts a session (a new refresh-token family) for a user who has just authenticated, as `authenticate`
-   * returned them. Locks the user row and refuses when, since then, the password or the token boundary
-   * moved or the user was deactivated or deleted: a login in flight must not outlive a password change.
-   * `options.amr` names how the user authenticated (e.g. `["pwd", "otp", "mfa"]`); it goes into the
-   * first access token only, refreshed tokens carry none.
+   * returned them; `amr` says how (RFC 8176, e.g. `["pwd"]`) and goes into the first access token. Locks
+   * the user row and refuses when, since then, the password or the token boundary moved or the user was
+   * deactivated or deleted: a login in flight must not outlive a password change.
    * @throws InvalidCredentialsError (the answer a wrong password gets)
    */
-  start(user: User, options?: AccessTokenOptions): Promise<SessionTokens>;
+  start(user: User, options?: { amr?: string[] }): Promise<SessionTokens>;
   /**
    * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
    * its whole family, except within the grace window, where it gets the pair its first use got.
@@ -111,7 +110,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   );
 
   return {
-    async start(authenticated, options) {
+    async start(authenticated, options = {}) {
       return guard(() =>
         db.transaction(async (tx) => {
           const record = await lockUserRecord(tx, authenticated.id, "share");
@@ -128,7 +127,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           await tx
             .delete(refreshTokens)
             .where(and(eq(refreshTokens.userId, user.id), lt(refreshTokens.expiresAt, new Date(at))));
-          return issuePair(tx, user, uuidv7(), at, undefined, options);
+          return issuePair(tx, user, { id: uuidv7(), ...options }, at);
         }),
       );
     },
@@ -161,7 +160,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           if (!spent) return { won: false as const };
           if (spent.expiresAt.getTime() <= at) throw new InvalidRefreshTokenError();
           const user = validUser(locked ? toUser(locked) : null, spent);
-          const pair = await issuePair(tx, user, spent.familyId, at, spent.id);
+          const pair = await issuePair(tx, user, { id: spent.familyId }, at, spent.id);
           // Dead grace caches of this user are cleared on the way.
           await tx
             .update(refreshTokens)
@@ -247,10 +246,9 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   async function issuePair(
     tx: Db,
     user: User,
-    familyId: string,
+    session: AccessTokenSession,
     at: number,
     predecessorId?: string,
-    accessTokenOptions?: AccessTokenOptions,
   ): Promise<SessionTokens> {
     const refreshToken = randomBytes(32).toString("base64url");
     const id = uuidv7();
@@ -260,13 +258,13 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     await tx.insert(refreshTokens).values({
       id,
       userId: user.id,
-      familyId,
+      familyId: session.id,
       tokenHash: hashToken(refreshToken),
       issuedAt: new Date(issuedAt),
       expiresAt: new Date(expiresAt),
       createdAt: new Date(at),
     });
-    const access = await accessTokens.issue(user, accessTokenOptions);
+    const access = await accessTokens.issue(user, session);
     if (predecessorId !== undefined) {
       const cached: CachedPair = {
         accessToken: access.token,

@@ -266,7 +266,11 @@ export function usersRoutes(deps: AppDeps) {
         await deps.mfa.requireSecondFactor(user);
         // --- end second factor ---
         c.set("user", user);
-        return c.json(toTokenResponse(await sessions.start(user, { amr: ["pwd"] })), 200, NO_STORE);
+        return c.json(
+          toTokenResponse(await sessions.start(user, { amr: PASSWORD_LOGIN_AMR })),
+          200,
+          NO_STORE,
+        );
       },
     )
     .openapi(
@@ -333,6 +337,8 @@ export function usersRoutes(deps: AppDeps) {
 
 /** RFC 6749 §5.1: token responses must not be cached. */
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
+/** RFC 8176: the user proved a password. */
+const PASSWORD_LOGIN_AMR = ["pwd"];
 
 /** One count per login attempt, by outcome, read off the final response (429s and 503s included). */
 function countLoginOutcomes(metrics: Metrics) {
