@@ -233,6 +233,10 @@ describe("GET /openapi.json", () => {
     ]);
     expect(Object.keys(schemas.RefreshTokenRequest?.properties ?? {})).toEqual(["refresh_token"]);
     expect(schemas.Problem).toBeDefined();
+    // The login's 403 documents the second step's ticket beside the problem members.
+    const mfaRequired = JSON.stringify(schemas.MfaRequiredProblem);
+    for (const member of ["Problem", "mfa_token", "methods", "mfa_token_expires_in"])
+      expect(mfaRequired).toContain(member);
     expect(schemas.PasswordPolicy).toMatchObject({
       required: ["min_length", "max_bytes"],
       properties: { min_length: { type: "integer" }, max_bytes: { type: "integer" } },

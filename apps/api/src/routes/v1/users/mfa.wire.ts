@@ -4,6 +4,7 @@
  */
 import type { AuthenticationResponseJSON, MfaStatus, Passkey, RegistrationResponseJSON } from "@app/core";
 import { z } from "@hono/zod-openapi";
+import { problemSchema } from "./users.wire.js";
 
 const currentPasswordSchema = z
   .string()
@@ -183,3 +184,22 @@ export const asRegistrationResponse = (value: z.infer<typeof registrationRespons
   value as unknown as RegistrationResponseJSON;
 export const asAuthenticationResponse = (value: z.infer<typeof authenticationResponseSchema>) =>
   value as unknown as AuthenticationResponseJSON;
+
+/** The login's 403 for an account with a second factor: a problem with the ticket for the second step. */
+export const mfaRequiredProblemSchema = problemSchema
+  .extend({
+    mfa_token: z.string().optional().openapi({
+      description:
+        "Present when `type` is `/problems/mfa-required`: send it to `/v1/users/login/mfa` (5 minutes, 5 attempts)",
+    }),
+    methods: z
+      .array(z.enum(["totp", "recovery_code", "webauthn"]))
+      .optional()
+      .openapi({ description: "The second factors this account can use" }),
+    mfa_token_expires_in: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "Seconds the mfa_token has left" }),
+  })
+  .openapi("MfaRequiredProblem");

@@ -10,6 +10,7 @@ import { requireUser } from "../../../middleware/require-user.js";
 import { buildProblem, PROBLEM_CONTENT_TYPE } from "../../../problem.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
+import { mfaRequiredProblemSchema } from "./mfa.wire.js";
 import {
   loginFormSchema,
   loginJsonSchema,
@@ -59,7 +60,7 @@ const loginRoute = (requireVerifiedEmail: boolean) =>
       200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
       ...problemResponses(400, 401, 413, 415, 422, 429, 503),
       403: {
-        ...problemResponses(403)[403],
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: mfaRequiredProblemSchema } },
         description: requireVerifiedEmail
           ? "The account has a second factor (type `/problems/mfa-required`, with `mfa_token` and `methods`: finish at `/v1/users/login/mfa`), or the email is not verified (type `/problems/email-not-verified`)"
           : "The account has a second factor (type `/problems/mfa-required`, with `mfa_token` and `methods`: finish at `/v1/users/login/mfa`)",
