@@ -3,6 +3,7 @@ import type { Database } from "@app/core";
 import {
   createAccountRecoveryService,
   createDatabase,
+  createMfaService,
   createRateLimiter,
   createSessionService,
   createUserService,
@@ -42,6 +43,15 @@ export async function createDeps(
     database,
     users: createUserService({ db: database.db, passwords }),
     tokens,
+    mfa: createMfaService({
+      db: database.db,
+      passwords,
+      // KEY_ENCRYPTION_SECRET when set, else JWT_SECRET (HKDF with its own label): changing that secret
+      // makes stored TOTP secrets unreadable.
+      secret: config.jwt.signingKeys.encryptionSecret,
+      issuer: config.webauthn.rpName,
+      webauthn: config.webauthn,
+    }),
     jwks: accessTokenKeys,
     accessTokenKeys,
     sessions: createSessionService({

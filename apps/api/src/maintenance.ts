@@ -47,7 +47,10 @@ export function startMaintenance({
     })
       .then(
         (result) => {
-          if (result.oneTimeTokens + result.refreshTokens > 0)
+          if (
+            result.oneTimeTokens + result.refreshTokens + result.mfaLoginTokens + result.webauthnChallenges >
+            0
+          )
             logger.info({ sweep: result }, "swept stale tokens");
           return result;
         },

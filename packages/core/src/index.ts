@@ -11,7 +11,18 @@ export { createDatabase } from "./db/client.js";
 export { isConnectionFailure } from "./db/database-errors.js";
 export { MIGRATIONS_FOLDER, migrateDatabase } from "./db/migrate.js";
 export type { Ed25519PublicJwk, RefreshTokenRow, SigningKeyRow, UserRow } from "./db/schema.js";
-export { oneTimeTokens, rateLimits, refreshTokens, signingKeys, users } from "./db/schema.js";
+export {
+  mfaLoginTokens,
+  oneTimeTokens,
+  rateLimits,
+  recoveryCodes,
+  refreshTokens,
+  signingKeys,
+  totpFactors,
+  users,
+  webauthnChallenges,
+  webauthnCredentials,
+} from "./db/schema.js";
 export {
   DatabaseUnavailableError,
   DomainError,
@@ -22,11 +33,20 @@ export {
   IncorrectPasswordError,
   InvalidCredentialsError,
   InvalidDataError,
+  InvalidMfaCodeError,
+  InvalidMfaSetupCodeError,
+  InvalidMfaTokenError,
   InvalidRefreshTokenError,
   InvalidResetTokenError,
   InvalidVerificationTokenError,
   LastSuperuserError,
+  MfaConflictError,
+  type MfaMethod,
+  MfaRequiredError,
   NoActiveSigningKeyError,
+  PasskeyAuthenticationError,
+  PasskeyNotFoundError,
+  PasskeyRegistrationError,
   RateLimitedError,
   SigningKeyDecryptionError,
   TokenRevokedError,
@@ -35,6 +55,27 @@ export {
 } from "./errors.js";
 export type { SweepOptions, SweepResult } from "./maintenance/sweep-stale-rows.js";
 export { sweepStaleRows } from "./maintenance/sweep-stale-rows.js";
+export { MAX_MFA_ATTEMPTS, MFA_TOKEN_TTL_SECONDS } from "./mfa/mfa-login-tokens.js";
+export type {
+  MfaService,
+  MfaServiceDeps,
+  MfaSignIn,
+  MfaStatus,
+  SecondFactorProof,
+  TotpSetup,
+} from "./mfa/mfa-service.js";
+export { createMfaService } from "./mfa/mfa-service.js";
+export type {
+  AuthenticationResponseJSON,
+  Passkey,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  WebAuthnSettings,
+} from "./mfa/passkeys.js";
+export { WEBAUTHN_CHALLENGE_TTL_SECONDS } from "./mfa/passkeys.js";
+export { RECOVERY_CODES_PER_SET } from "./mfa/recovery-codes.js";
+export { matchTotpStep, totpCodeForStep, totpStepAt } from "./mfa/totp.js";
 export type { OneTimeTokenPurpose } from "./one-time-tokens/one-time-token-repository.js";
 export { issueOneTimeToken } from "./one-time-tokens/one-time-token-repository.js";
 export type { AccessTokenIssuer, AccessTokenRequest, AccessTokenSession, PasswordHasher } from "./ports.js";
@@ -46,7 +87,7 @@ export {
   DEFAULT_REFRESH_REUSE_GRACE_SECONDS,
   DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
 } from "./sessions/session-service.js";
-export type { PasswordGuessBudget, SignIn, SignInDeps } from "./sessions/sign-in.js";
+export type { PasswordGuessBudget, SecondFactorGate, SignIn, SignInDeps } from "./sessions/sign-in.js";
 export { createSignIn } from "./sessions/sign-in.js";
 export type { SigningKeyCache, SigningKeyCacheOptions } from "./signing-keys/signing-key-cache.js";
 export {

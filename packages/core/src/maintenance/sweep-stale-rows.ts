@@ -1,7 +1,7 @@
 import { and, gt, inArray, isNotNull, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
-import { oneTimeTokens, refreshTokens } from "../db/schema.js";
+import { mfaLoginTokens, oneTimeTokens, refreshTokens, webauthnChallenges } from "../db/schema.js";
 
 /** Any fixed 64-bit number that no other advisory lock of this database uses: "user-management sweep". */
 const SWEEP_LOCK_KEY = sql.raw("7571032301");
@@ -18,6 +18,10 @@ export interface SweepOptions {
 export interface SweepResult {
   oneTimeTokens: number;
   refreshTokens: number;
+  /** Half-finished logins whose mfa_token expired or was spent. */
+  mfaLoginTokens: number;
+  /** Passkey challenges that expired unanswered. */
+  webauthnChallenges: number;
   /** True when another process held the sweep lock, so this run deleted nothing. */
   skipped: boolean;
 }
@@ -27,13 +31,20 @@ export interface SweepResult {
  * revoked refresh tokens of sessions that are over (no token of the family is live any more). While a
  * family lives, its spent tokens stay: presenting one again must still revoke the family. Each batch takes a
  * transaction-scoped advisory lock with `pg_try_advisory_xact_lock`, so replicas that sweep at the same
- * moment do not delete the same rows twice; a process that finds the lock taken stops this run.
+ * moment do not delete the same rows twice; a process that finds the lock taken stops this run. Expired
+ * or spent mfa_tokens and expired passkey challenges go too.
  * @example
  * await sweepStaleRows(database.db, { before: new Date(), batchSize: 1000, maxBatches: 100 });
  */
 export async function sweepStaleRows(db: Db, options: SweepOptions): Promise<SweepResult> {
-  const result: SweepResult = { oneTimeTokens: 0, refreshTokens: 0, skipped: false };
-  for (const table of ["oneTimeTokens", "refreshTokens"] as const) {
+  const result: SweepResult = {
+    oneTimeTokens: 0,
+    refreshTokens: 0,
+    mfaLoginTokens: 0,
+    webauthnChallenges: 0,
+    skipped: false,
+  };
+  for (const table of SWEPT_TABLES) {
     for (let batch = 0; batch < options.maxBatches; batch++) {
       const deleted = await deleteBatch(db, table, options);
       if (deleted === null) return { ...result, skipped: true };
@@ -44,10 +55,12 @@ export async function sweepStaleRows(db: Db, options: SweepOptions): Promise<Swe
   return result;
 }
 
+const SWEPT_TABLES = ["oneTimeTokens", "refreshTokens", "mfaLoginTokens", "webauthnChallenges"] as const;
+
 /** One locked batch; null when the lock is held elsewhere. */
 async function deleteBatch(
   db: Db,
-  table: "oneTimeTokens" | "refreshTokens",
+  table: (typeof SWEPT_TABLES)[number],
   { before, batchSize }: SweepOptions,
 ): Promise<number | null> {
   try {
@@ -64,6 +77,30 @@ async function deleteBatch(
           .delete(oneTimeTokens)
           .where(inArray(oneTimeTokens.tokenHash, stale))
           .returning({ tokenHash: oneTimeTokens.tokenHash });
+        return rows.length;
+      }
+      if (table === "mfaLoginTokens") {
+        const stale = tx
+          .select({ tokenHash: mfaLoginTokens.tokenHash })
+          .from(mfaLoginTokens)
+          .where(or(lte(mfaLoginTokens.expiresAt, before), lte(mfaLoginTokens.consumedAt, before)))
+          .limit(batchSize);
+        const rows = await tx
+          .delete(mfaLoginTokens)
+          .where(inArray(mfaLoginTokens.tokenHash, stale))
+          .returning({ tokenHash: mfaLoginTokens.tokenHash });
+        return rows.length;
+      }
+      if (table === "webauthnChallenges") {
+        const stale = tx
+          .select({ challenge: webauthnChallenges.challenge })
+          .from(webauthnChallenges)
+          .where(lte(webauthnChallenges.expiresAt, before))
+          .limit(batchSize);
+        const rows = await tx
+          .delete(webauthnChallenges)
+          .where(inArray(webauthnChallenges.challenge, stale))
+          .returning({ challenge: webauthnChallenges.challenge });
         return rows.length;
       }
       const liveFamilies = tx
