@@ -114,8 +114,18 @@ describe.each(testDatabaseKinds)("TOTP and recovery codes over HTTP on %s", (kin
     );
     expect(wrong).not.toHaveProperty("mfa_token");
 
-    const required = await passwordStep(email);
-    expect(required.type).toBe("/problems/mfa-required");
+    const passwordAnswer = await post("/v1/users/login", { email, password: PASSWORD });
+    expect(passwordAnswer.status).toBe(403);
+    expect(passwordAnswer.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    // The ticket for the second step must be kept by no cache, like a token response.
+    expect(passwordAnswer.headers.get("cache-control")).toBe("no-store");
+    const required = (await passwordAnswer.json()) as MfaRequired & { mfa_token_expires_in: number };
+    expect(required).toMatchObject({
+      type: "/problems/mfa-required",
+      status: 403,
+      title: expect.any(String),
+    });
+    expect(required.mfa_token_expires_in).toBeGreaterThan(0);
     expect(required.methods).toEqual(["totp", "recovery_code"]);
     expect(required).not.toHaveProperty("access_token");
     expect(required.mfa_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
