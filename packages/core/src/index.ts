@@ -1,9 +1,10 @@
 /**
  * @app/core: the user-management domain, without HTTP. Users (`users/`: the service, the repository, the
  * revocation boundary `tokensValidFrom`), sessions (`sessions/`: refresh-token rotation and password
- * sign-in), account recovery and one-time tokens, rate-limit counters, signing keys, the Drizzle schema
- * and migrations (`db/`), and the domain errors whose stable `code` the api maps to HTTP. What it needs
- * from outside (password hashing, access-token signing, a login budget) it names as ports; the api passes
+ * sign-in), second factors (`mfa/`: TOTP, recovery codes, the login's mfa_token, passkeys), account
+ * recovery and one-time tokens, rate-limit counters, signing keys, the Drizzle schema and migrations
+ * (`db/`), and the domain errors whose stable `code` the api maps to HTTP. What it needs from outside
+ * (password hashing, access-token signing, a login budget) it names as ports; the api passes
  * @app/auth's implementations. Tests open real databases through `@app/core/testing`.
  */
 export type { Database, DatabaseOptions, Db, PoolStats } from "./db/client.js";
@@ -75,7 +76,7 @@ export type {
 } from "./mfa/passkeys.js";
 export { WEBAUTHN_CHALLENGE_TTL_SECONDS } from "./mfa/passkeys.js";
 export { RECOVERY_CODES_PER_SET } from "./mfa/recovery-codes.js";
-export { matchTotpStep, totpCodeForStep, totpStepAt } from "./mfa/totp.js";
+export { totpCodeForStep, totpStepAt } from "./mfa/totp.js";
 export type { OneTimeTokenPurpose } from "./one-time-tokens/one-time-token-repository.js";
 export { issueOneTimeToken } from "./one-time-tokens/one-time-token-repository.js";
 export type { AccessTokenIssuer, AccessTokenRequest, AccessTokenSession, PasswordHasher } from "./ports.js";
