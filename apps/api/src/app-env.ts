@@ -2,6 +2,7 @@ import type { TokenService } from "@app/auth";
 import type {
   AccountRecoveryService,
   Database,
+  MfaService,
   RateLimiter,
   SessionService,
   User,
@@ -26,6 +27,8 @@ export interface AppDeps {
   jwks: JwksSource;
   /** Refresh tokens, logout and logout-all. */
   sessions: SessionService;
+  /** Second factors, passkeys and the two-step login. */
+  mfa: MfaService;
   rateLimiter: RateLimiter;
   rateLimits: RateLimitSettings;
   clientAddress: ClientAddressResolver;

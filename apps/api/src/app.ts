@@ -19,8 +19,12 @@ import { problemFor, RequestProblem } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { jwksRoutes } from "./routes/jwks.routes.js";
 import { adminRoutes } from "./routes/v1/users/admin.routes.js";
+import { adminMfaRoutes } from "./routes/v1/users/admin-mfa.routes.js";
 import { auditEventsRoutes, myAuditEventsRoutes } from "./routes/v1/users/audit-events.routes.js";
+import { loginMfaRoutes } from "./routes/v1/users/login-mfa.routes.js";
 import { meRoutes } from "./routes/v1/users/me.routes.js";
+import { mfaRoutes } from "./routes/v1/users/mfa.routes.js";
+import { passkeysRoutes } from "./routes/v1/users/passkeys.routes.js";
 import { passwordPolicyRoutes } from "./routes/v1/users/password-policy.routes.js";
 import { recoveryRoutes } from "./routes/v1/users/recovery.routes.js";
 import { registerRoutes } from "./routes/v1/users/register.routes.js";
@@ -76,6 +80,10 @@ export function createApp(deps: AppDeps) {
     .route("/v1/users", userSessionsRoutes(deps))
     .route("/v1/users", myAuditEventsRoutes(deps))
     .route("/v1/audit-events", auditEventsRoutes(deps))
+    .route("/v1/users", mfaRoutes(deps))
+    .route("/v1/users", loginMfaRoutes(deps))
+    .route("/v1/users", passkeysRoutes(deps))
+    .route("/v1/users", adminMfaRoutes(deps))
     .route("/v1/users", adminRoutes(deps));
   registerApiDocs(app);
 

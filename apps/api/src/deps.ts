@@ -4,6 +4,7 @@ import type { Database } from "@app/core";
 import {
   createAccountRecoveryService,
   createDatabase,
+  createMfaService,
   createRateLimiter,
   createSessionService,
   createUserService,
@@ -47,6 +48,15 @@ export async function createDeps(
       auditEmailKey: auditEmailKeyFrom(config.jwt.secret),
     }),
     tokens,
+    mfa: createMfaService({
+      db: database.db,
+      passwords,
+      // KEY_ENCRYPTION_SECRET when set, else JWT_SECRET (HKDF with its own label): changing that secret
+      // makes stored TOTP secrets unreadable.
+      secret: config.jwt.signingKeys.encryptionSecret,
+      issuer: config.webauthn.rpName,
+      webauthn: config.webauthn,
+    }),
     jwks: accessTokenKeys,
     accessTokenKeys,
     sessions: createSessionService({

@@ -5,7 +5,7 @@
  * RFC 9457 response (application/problem+json): status, title, type and the headers that go with it.
  */
 import { InvalidTokenError, PasswordHasherBusyError, PasswordTooLongError } from "@app/auth";
-import { DomainError, isConnectionFailure, RateLimitedError } from "@app/core";
+import { DomainError, isConnectionFailure, MfaRequiredError, RateLimitedError } from "@app/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -22,6 +22,8 @@ interface ProblemFacts {
   detail: string;
   /** From the error itself (a rate limit's window, the hasher's queue). */
   retryAfterSeconds?: number;
+  /** RFC 9457 §3.2 extension members the error carries (the mfa-required 403's `mfa_token`), beside the standard ones. */
+  extensions?: Record<string, unknown>;
 }
 
 interface ProblemEntry {
@@ -29,6 +31,8 @@ interface ProblemEntry {
   title: string;
   /** Headers the status promises (RFC 6750 `WWW-Authenticate` on 401s, `Retry-After` on 429 and 503). */
   headers?: (facts: ProblemFacts) => Record<string, string>;
+  /** The `type` slug when it is not the code's own: two codes that are the same kind of mistake share it. */
+  slug?: string;
 }
 
 const retryAfter = (fallbackSeconds?: number) => (facts: ProblemFacts) => {
@@ -67,6 +71,20 @@ const TABLE = {
   LAST_SUPERUSER: { status: 409, title: "Last superuser" },
   USER_NOT_FOUND: { status: 404, title: "User not found" },
   CONFLICT: { status: 409, title: "Conflict" },
+  // The 403 carries the second step's ticket, which must not be cached any more than a token response.
+  MFA_REQUIRED: {
+    status: 403,
+    title: "Second factor required",
+    headers: () => ({ "Cache-Control": "no-store", Pragma: "no-cache" }),
+  },
+  INVALID_MFA_CODE: { status: 401, title: "Invalid second-factor code" },
+  // The same kind of mistake as at login, but a validation failure of the request, not of a sign-in.
+  INVALID_MFA_SETUP_CODE: { status: 422, title: "Invalid second-factor code", slug: "invalid-mfa-code" },
+  INVALID_MFA_TOKEN: { status: 401, title: "Invalid or expired mfa_token" },
+  MFA_CONFLICT: { status: 409, title: "Not possible with the account's current factors" },
+  PASSKEY_NOT_FOUND: { status: 404, title: "Passkey not found" },
+  PASSKEY_REGISTRATION_FAILED: { status: 422, title: "Passkey registration failed" },
+  PASSKEY_AUTHENTICATION_FAILED: { status: 401, title: "Passkey sign-in failed" },
   RATE_LIMITED: { status: 429, title: "Too many requests", headers: retryAfter() },
   DATABASE_UNAVAILABLE: {
     status: 503,
@@ -124,7 +142,11 @@ export function problemFor(error: Error, c: Context<AppEnv>): Response {
     const code = alias?.code ?? (isProblemCode(error.code) ? error.code : "INTERNAL");
     if (code === "INTERNAL" || code === "DATABASE_UNAVAILABLE") logFailure(c.var.logger, error);
     const retryAfterSeconds = error instanceof RateLimitedError ? error.retryAfterSeconds : undefined;
-    return respond(c, code, { detail: alias?.detail ?? error.message, ...optional({ retryAfterSeconds }) });
+    const extensions = error instanceof MfaRequiredError ? mfaRequiredExtensions(error) : undefined;
+    return respond(c, code, {
+      detail: alias?.detail ?? error.message,
+      ...optional({ retryAfterSeconds, extensions }),
+    });
   }
   if (error instanceof InvalidTokenError) {
     return respond(c, "INVALID_TOKEN", {
@@ -154,6 +176,11 @@ export function problemFor(error: Error, c: Context<AppEnv>): Response {
   return respond(c, "INTERNAL", {
     detail: `Something went wrong on our side; quote request id ${c.var.requestId}.`,
   });
+}
+
+/** What a client needs for the second step: the ticket, which factors it may present, and how long it has. */
+function mfaRequiredExtensions(error: MfaRequiredError): Record<string, unknown> {
+  return { mfa_token: error.mfaToken, methods: error.methods, mfa_token_expires_in: error.expiresInSeconds };
 }
 
 const REVOKED_TOKEN_DETAIL = "The access token is invalid or has been revoked.";
@@ -195,12 +222,14 @@ function isProblemCode(code: string): code is ProblemCode {
 }
 
 export function problemType(code: ProblemCode): string {
-  return `/problems/${code.toLowerCase().replaceAll("_", "-")}`;
+  const entry: ProblemEntry = TABLE[code];
+  return `/problems/${entry.slug ?? code.toLowerCase().replaceAll("_", "-")}`;
 }
 
 function respond(c: Context, code: ProblemCode, facts: ProblemFacts, errors?: FieldError[]): Response {
   const entry: ProblemEntry = TABLE[code];
   const body = {
+    ...facts.extensions,
     type: problemType(code),
     title: entry.title,
     status: entry.status,

@@ -197,3 +197,78 @@ export class SessionNotFoundError extends DomainError {
     super("NOT_FOUND", "No such session.");
   }
 }
+
+export class MfaRequiredError extends DomainError {
+  override readonly name = "MfaRequiredError";
+  constructor(
+    readonly mfaToken: string,
+    readonly methods: MfaMethod[],
+    readonly expiresInSeconds: number,
+  ) {
+    super(
+      "MFA_REQUIRED",
+      "This account has a second factor: present it with the mfa_token to finish signing in.",
+    );
+  }
+}
+
+export type MfaMethod = "totp" | "recovery_code" | "webauthn";
+
+export class InvalidMfaCodeError extends DomainError {
+  override readonly name = "InvalidMfaCodeError";
+  constructor() {
+    super("INVALID_MFA_CODE", "The code is incorrect or has already been used.");
+  }
+}
+
+export class InvalidMfaSetupCodeError extends DomainError {
+  override readonly name = "InvalidMfaSetupCodeError";
+  constructor() {
+    super(
+      "INVALID_MFA_SETUP_CODE",
+      "The code does not match the authenticator being set up; try the current one.",
+    );
+  }
+}
+
+export class InvalidMfaTokenError extends DomainError {
+  override readonly name = "InvalidMfaTokenError";
+  constructor() {
+    super(
+      "INVALID_MFA_TOKEN",
+      "This sign-in has expired or was refused too often; sign in with your password again.",
+    );
+  }
+}
+
+export class MfaConflictError extends DomainError {
+  override readonly name = "MfaConflictError";
+  constructor(message: string) {
+    super("MFA_CONFLICT", message);
+  }
+}
+
+export class PasskeyNotFoundError extends DomainError {
+  override readonly name = "PasskeyNotFoundError";
+  constructor() {
+    super("PASSKEY_NOT_FOUND", "No such passkey.");
+  }
+}
+
+export class PasskeyRegistrationError extends DomainError {
+  override readonly name = "PasskeyRegistrationError";
+  constructor(options?: { cause?: unknown }) {
+    super(
+      "PASSKEY_REGISTRATION_FAILED",
+      "The passkey could not be verified; start the registration again.",
+      options,
+    );
+  }
+}
+
+export class PasskeyAuthenticationError extends DomainError {
+  override readonly name = "PasskeyAuthenticationError";
+  constructor(options?: { cause?: unknown }) {
+    super("PASSKEY_AUTHENTICATION_FAILED", "The passkey could not be verified; try again.", options);
+  }
+}

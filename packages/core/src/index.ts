@@ -1,11 +1,12 @@
 /**
  * @app/core: the user-management domain, without HTTP. Users (`users/`: the service, the repository, the
  * revocation boundary `tokensValidFrom`), sessions (`sessions/`: the sessions a user sees and ends,
- * refresh-token rotation and password sign-in), the security log (`audit/`), the outbox of security
- * notices (`outbox/`), account recovery and one-time tokens, rate-limit counters, signing keys, the
- * Drizzle schema and migrations (`db/`), and the domain errors whose stable `code` the api maps to HTTP.
- * What it needs from outside (password hashing, access-token signing, a login budget) it names as ports;
- * the api passes @app/auth's implementations. Tests open real databases through `@app/core/testing`.
+ * refresh-token rotation and password sign-in), second factors (`mfa/`: TOTP, recovery codes, the login's
+ * mfa_token, passkeys), the security log (`audit/`), the outbox of security notices (`outbox/`), account
+ * recovery and one-time tokens, rate-limit counters, signing keys, the Drizzle schema and migrations
+ * (`db/`), and the domain errors whose stable `code` the api maps to HTTP. What it needs from outside
+ * (password hashing, access-token signing, a login budget) it names as ports; the api passes @app/auth's
+ * implementations. Tests open real databases through `@app/core/testing`.
  */
 export type {
   AuditContext,
@@ -36,13 +37,18 @@ export type {
 } from "./db/schema.js";
 export {
   auditEvents,
+  mfaLoginTokens,
   oneTimeTokens,
   outbox,
   rateLimits,
+  recoveryCodes,
   refreshTokens,
   sessions,
   signingKeys,
+  totpFactors,
   users,
+  webauthnChallenges,
+  webauthnCredentials,
 } from "./db/schema.js";
 export {
   DatabaseUnavailableError,
@@ -55,11 +61,20 @@ export {
   InvalidCredentialsError,
   InvalidCursorError,
   InvalidDataError,
+  InvalidMfaCodeError,
+  InvalidMfaSetupCodeError,
+  InvalidMfaTokenError,
   InvalidRefreshTokenError,
   InvalidResetTokenError,
   InvalidVerificationTokenError,
   LastSuperuserError,
+  MfaConflictError,
+  type MfaMethod,
+  MfaRequiredError,
   NoActiveSigningKeyError,
+  PasskeyAuthenticationError,
+  PasskeyNotFoundError,
+  PasskeyRegistrationError,
   RateLimitedError,
   SessionNotFoundError,
   SigningKeyDecryptionError,
@@ -69,6 +84,27 @@ export {
 } from "./errors.js";
 export type { SweepOptions, SweepResult } from "./maintenance/sweep-stale-rows.js";
 export { sweepStaleRows } from "./maintenance/sweep-stale-rows.js";
+export { MAX_MFA_ATTEMPTS, MFA_TOKEN_TTL_SECONDS } from "./mfa/mfa-login-tokens.js";
+export type {
+  MfaService,
+  MfaServiceDeps,
+  MfaSignIn,
+  MfaStatus,
+  SecondFactorProof,
+  TotpSetup,
+} from "./mfa/mfa-service.js";
+export { createMfaService } from "./mfa/mfa-service.js";
+export type {
+  AuthenticationResponseJSON,
+  Passkey,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  WebAuthnSettings,
+} from "./mfa/passkeys.js";
+export { WEBAUTHN_CHALLENGE_TTL_SECONDS } from "./mfa/passkeys.js";
+export { RECOVERY_CODES_PER_SET } from "./mfa/recovery-codes.js";
+export { totpCodeForStep, totpStepAt } from "./mfa/totp.js";
 export type { OneTimeTokenPurpose } from "./one-time-tokens/one-time-token-repository.js";
 export { issueOneTimeToken } from "./one-time-tokens/one-time-token-repository.js";
 export type { OutboxMail, OutboxMailKind } from "./outbox/outbox.js";
@@ -83,7 +119,7 @@ export {
   DEFAULT_REFRESH_REUSE_GRACE_SECONDS,
   DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
 } from "./sessions/session-service.js";
-export type { PasswordGuessBudget, SignIn, SignInDeps } from "./sessions/sign-in.js";
+export type { PasswordGuessBudget, SecondFactorGate, SignIn, SignInDeps } from "./sessions/sign-in.js";
 export { createSignIn } from "./sessions/sign-in.js";
 export type { SigningKeyCache, SigningKeyCacheOptions } from "./signing-keys/signing-key-cache.js";
 export {

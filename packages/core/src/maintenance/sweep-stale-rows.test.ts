@@ -1,7 +1,15 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordAuditEvent } from "../audit/audit-log.js";
-import { auditEvents, oneTimeTokens, outbox, refreshTokens, sessions } from "../db/schema.js";
+import {
+  auditEvents,
+  mfaLoginTokens,
+  oneTimeTokens,
+  outbox,
+  refreshTokens,
+  sessions,
+  webauthnChallenges,
+} from "../db/schema.js";
 import { issueOneTimeToken, redeemOneTimeToken } from "../one-time-tokens/one-time-token-repository.js";
 import { markMailSent, queueMail } from "../outbox/outbox.js";
 import { insertSession } from "../sessions/session-repository.js";
@@ -54,6 +62,52 @@ describe.each(testDatabaseKinds)("sweepStaleRows on %s", (kind) => {
 
   const countOneTimeTokens = async (userId: string) =>
     (await t.database.db.select().from(oneTimeTokens).where(eq(oneTimeTokens.userId, userId))).length;
+
+  it("deletes expired or spent mfa_tokens and expired passkey challenges, and keeps live ones", async () => {
+    const now = Date.now();
+    const user = await newUser();
+    const token = (suffix: string, expiresAt: number, consumedAt: number | null = null) => ({
+      tokenHash: `${user.id}:${suffix}`,
+      userId: user.id,
+      passwordChangedAt: new Date(now - HOUR),
+      expiresAt: new Date(expiresAt),
+      consumedAt: consumedAt === null ? null : new Date(consumedAt),
+    });
+    await t.database.db
+      .insert(mfaLoginTokens)
+      .values([token("expired", now - 1), token("spent", now + HOUR, now - 1), token("live", now + HOUR)]);
+    await t.database.db.insert(webauthnChallenges).values([
+      {
+        challenge: `${user.id}:expired`,
+        purpose: "registration",
+        userId: user.id,
+        expiresAt: new Date(now - 1),
+      },
+      {
+        challenge: `${user.id}:live`,
+        purpose: "registration",
+        userId: user.id,
+        expiresAt: new Date(now + HOUR),
+      },
+    ]);
+    const result = await sweepStaleRows(t.database.db, {
+      before: new Date(now),
+      batchSize: 100,
+      maxBatches: 10,
+    });
+    expect(result.mfaLoginTokens).toBeGreaterThanOrEqual(2);
+    expect(result.webauthnChallenges).toBeGreaterThanOrEqual(1);
+    const tokensLeft = await t.database.db
+      .select()
+      .from(mfaLoginTokens)
+      .where(eq(mfaLoginTokens.userId, user.id));
+    expect(tokensLeft.map((row) => row.tokenHash)).toEqual([`${user.id}:live`]);
+    const challengesLeft = await t.database.db
+      .select()
+      .from(webauthnChallenges)
+      .where(eq(webauthnChallenges.userId, user.id));
+    expect(challengesLeft.map((row) => row.challenge)).toEqual([`${user.id}:live`]);
+  });
 
   it("deletes expired and spent one-time tokens in bounded batches and keeps live ones", async () => {
     const now = Date.now();
@@ -147,6 +201,8 @@ describe.each(testDatabaseKinds)("sweepStaleRows on %s", (kind) => {
         sessions: 0,
         auditEvents: 0,
         outbox: 0,
+        mfaLoginTokens: 0,
+        webauthnChallenges: 0,
         skipped: true,
       });
       expect(await countOneTimeTokens(user.id)).toBe(4);

@@ -1,7 +1,15 @@
 import { and, gt, inArray, isNotNull, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
-import { auditEvents, oneTimeTokens, outbox, refreshTokens, sessions } from "../db/schema.js";
+import {
+  auditEvents,
+  mfaLoginTokens,
+  oneTimeTokens,
+  outbox,
+  refreshTokens,
+  sessions,
+  webauthnChallenges,
+} from "../db/schema.js";
 import { KNOWN_DEVICE_DAYS } from "../sessions/session-repository.js";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -22,8 +30,16 @@ export interface SweepOptions {
   auditRetentionDays?: number;
 }
 
-type Table = "oneTimeTokens" | "refreshTokens" | "sessions" | "auditEvents" | "outbox";
-const TABLES: readonly Table[] = ["oneTimeTokens", "refreshTokens", "sessions", "auditEvents", "outbox"];
+const TABLES = [
+  "oneTimeTokens",
+  "refreshTokens",
+  "sessions",
+  "auditEvents",
+  "outbox",
+  "mfaLoginTokens",
+  "webauthnChallenges",
+] as const;
+type Table = (typeof TABLES)[number];
 
 export interface SweepResult {
   oneTimeTokens: number;
@@ -33,6 +49,10 @@ export interface SweepResult {
   auditEvents: number;
   /** Mail sent or given up on a week ago. */
   outbox: number;
+  /** Half-finished logins whose mfa_token expired or was spent. */
+  mfaLoginTokens: number;
+  /** Passkey challenges that expired unanswered. */
+  webauthnChallenges: number;
   /** True when another process held the sweep lock, so this run deleted nothing. */
   skipped: boolean;
 }
@@ -41,7 +61,8 @@ export interface SweepResult {
  * Deletes what can never be used again: one-time tokens that expired or were spent, the expired or
  * revoked refresh tokens of sessions that are over (no token of the family is live any more), sessions
  * that ended more than `KNOWN_DEVICE_DAYS` ago (until then their device label is known), security-log
- * events past retention, and mail sent or abandoned a week ago. While a
+ * events past retention, mail sent or abandoned a week ago, expired or spent mfa_tokens and expired
+ * passkey challenges. While a
  * family lives, its spent tokens stay: presenting one again must still revoke the family. Each batch takes a
  * transaction-scoped advisory lock with `pg_try_advisory_xact_lock`, so replicas that sweep at the same
  * moment do not delete the same rows twice; a process that finds the lock taken stops this run.
@@ -55,6 +76,8 @@ export async function sweepStaleRows(db: Db, options: SweepOptions): Promise<Swe
     sessions: 0,
     auditEvents: 0,
     outbox: 0,
+    mfaLoginTokens: 0,
+    webauthnChallenges: 0,
     skipped: false,
   };
   for (const table of TABLES) {
@@ -88,6 +111,30 @@ async function deleteBatch(
           .delete(oneTimeTokens)
           .where(inArray(oneTimeTokens.tokenHash, stale))
           .returning({ tokenHash: oneTimeTokens.tokenHash });
+        return rows.length;
+      }
+      if (table === "mfaLoginTokens") {
+        const stale = tx
+          .select({ tokenHash: mfaLoginTokens.tokenHash })
+          .from(mfaLoginTokens)
+          .where(or(lte(mfaLoginTokens.expiresAt, before), lte(mfaLoginTokens.consumedAt, before)))
+          .limit(batchSize);
+        const rows = await tx
+          .delete(mfaLoginTokens)
+          .where(inArray(mfaLoginTokens.tokenHash, stale))
+          .returning({ tokenHash: mfaLoginTokens.tokenHash });
+        return rows.length;
+      }
+      if (table === "webauthnChallenges") {
+        const stale = tx
+          .select({ challenge: webauthnChallenges.challenge })
+          .from(webauthnChallenges)
+          .where(lte(webauthnChallenges.expiresAt, before))
+          .limit(batchSize);
+        const rows = await tx
+          .delete(webauthnChallenges)
+          .where(inArray(webauthnChallenges.challenge, stale))
+          .returning({ challenge: webauthnChallenges.challenge });
         return rows.length;
       }
       if (table === "sessions") {

@@ -1,5 +1,15 @@
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmailNotVerifiedError, InvalidCredentialsError, RateLimitedError } from "../errors.js";
+import { refreshTokens } from "../db/schema.js";
+import {
+  EmailNotVerifiedError,
+  InvalidCredentialsError,
+  MfaRequiredError,
+  RateLimitedError,
+} from "../errors.js";
+import { createMfaService, type MfaService } from "../mfa/mfa-service.js";
+import { totpCodeForStep, totpStepAt } from "../mfa/totp.js";
 import {
   createCountingHasher,
   openTestDatabase,
@@ -37,6 +47,7 @@ describe.each(testDatabaseKinds)("sign-in on %s", (kind) => {
   let t: TestDatabase;
   let users: UserService;
   let sessions: SessionService;
+  let mfa: MfaService;
   const counting = createCountingHasher();
   beforeAll(async () => {
     t = await openTestDatabase(kind);
@@ -47,6 +58,13 @@ describe.each(testDatabaseKinds)("sign-in on %s", (kind) => {
       accessTokens: {
         issue: async ({ subject, amr }) => ({ token: `access.${subject}.${amr?.join(" ")}`, expiresIn: 900 }),
       },
+    });
+    mfa = createMfaService({
+      db: t.database.db,
+      passwords: counting.hasher,
+      secret: "sign-in-test-secret-0123456789abcdef",
+      issuer: "sign-in test",
+      webauthn: { rpId: "localhost", rpName: "sign-in test", origins: ["http://localhost"] },
     });
   });
   afterAll(async () => {
@@ -94,5 +112,38 @@ describe.each(testDatabaseKinds)("sign-in on %s", (kind) => {
     );
     await expect(signIn({ email, password: PASSWORD }, budget)).rejects.toBeInstanceOf(EmailNotVerifiedError);
     expect(budget.log).toEqual([`spend ${email}`, `spend ${email}`, `clear ${email}`]);
+  });
+
+  it("with a second factor answers MfaRequiredError, starts no session and leaves the budget counting", async () => {
+    const email = uniqueEmail("second-factor");
+    const registered = await users.register({ email, password: PASSWORD });
+    const { secret } = await mfa.beginTotpSetup(registered.id, PASSWORD);
+    await mfa.confirmTotp(
+      registered.id,
+      totpCodeForStep(decodeBase32IgnorePadding(secret), totpStepAt(Date.now())),
+    );
+    const signIn = createSignIn({ users, sessions, requireVerifiedEmail: false, secondFactor: mfa });
+    const budget = countingBudget(3);
+    const refused = await signIn({ email, password: PASSWORD }, budget).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(MfaRequiredError);
+    expect((refused as MfaRequiredError).methods).toContain("totp");
+    expect((refused as MfaRequiredError).mfaToken).toEqual(expect.any(String));
+    // Only the finished second step clears it, or each right password would buy a new round of code guesses.
+    expect(budget.log).toEqual([`spend ${email}`]);
+    const sessionRows = await t.database.db
+      .select()
+      .from(refreshTokens)
+      .where(eq(refreshTokens.userId, registered.id));
+    expect(sessionRows).toHaveLength(0);
+  });
+
+  it("without a second factor, the gate lets the password sign in and clears the budget", async () => {
+    const email = uniqueEmail("no-second-factor");
+    await users.register({ email, password: PASSWORD });
+    const signIn = createSignIn({ users, sessions, requireVerifiedEmail: false, secondFactor: mfa });
+    const budget = countingBudget(3);
+    const { tokens } = await signIn({ email, password: PASSWORD }, budget);
+    expect(tokens.refreshToken).toEqual(expect.any(String));
+    expect(budget.log).toEqual([`spend ${email}`, `clear ${email}`]);
   });
 });

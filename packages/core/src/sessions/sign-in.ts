@@ -15,6 +15,14 @@ export interface PasswordGuessBudget {
   clearAfterSuccess(email: string): Promise<void>;
 }
 
+/**
+ * Refuses to finish a password sign-in for an account with a second factor: it throws MfaRequiredError,
+ * carrying the ticket for the second step (the mfa service is the implementation).
+ */
+export interface SecondFactorGate {
+  requireSecondFactor(user: User): Promise<void>;
+}
+
 /** RFC 8176: the user proved a password; stamped into the session's first access token. */
 const PASSWORD_AMR = ["pwd"];
 
@@ -23,6 +31,8 @@ export interface SignInDeps {
   sessions: Pick<SessionService, "start">;
   /** Refuse accounts whose email is not verified (EmailNotVerifiedError), as refresh does. */
   requireVerifiedEmail: boolean;
+  /** Without one, a password alone signs in, whatever the account's factors. */
+  secondFactor?: SecondFactorGate;
 }
 
 export type SignIn = (
@@ -34,16 +44,21 @@ export type SignIn = (
 /**
  * Password sign-in: every attempt spends the account's budget before the password is compared (so
  * concurrent guesses cannot slip past it), a correct password clears it, and only then is an unverified
- * email refused — after the password, so only the account's owner learns that it is unverified. The
- * request's `context` goes to the security log (the failed or successful login) and onto the session.
- * @throws RateLimitedError, InvalidCredentialsError, InactiveUserError, EmailNotVerifiedError
+ * email refused — after the password, so only the account's owner learns that it is unverified. An
+ * account with a second factor gets no session here: the gate throws MfaRequiredError with the ticket
+ * for the second step, and the budget keeps counting until that step succeeds too. The request's
+ * `context` goes to the security log (the failed or successful login) and onto the session.
+ * @throws RateLimitedError, InvalidCredentialsError, InactiveUserError, EmailNotVerifiedError, MfaRequiredError
  */
-export function createSignIn({ users, sessions, requireVerifiedEmail }: SignInDeps): SignIn {
+export function createSignIn({ users, sessions, requireVerifiedEmail, secondFactor }: SignInDeps): SignIn {
   return async (credentials, budget, context) => {
     await budget.spend(credentials.email);
     const user = await users.authenticate(credentials, context);
-    await budget.clearAfterSuccess(credentials.email);
+    const secondStepFollows = secondFactor !== undefined && user.mfaEnabled;
+    // Otherwise knowing the password would reset the budget before every round of code guesses.
+    if (!secondStepFollows) await budget.clearAfterSuccess(credentials.email);
     if (requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
+    await secondFactor?.requireSecondFactor(user);
     return {
       user,
       tokens: await sessions.start(user, { amr: PASSWORD_AMR, ...(context ? { context } : {}) }),

@@ -32,6 +32,7 @@ describe.each(testDatabaseKinds)("registration on %s", (kind) => {
           "id",
           "is_active",
           "is_superuser",
+          "mfa_enabled",
           "updated_at",
         ].sort(),
       );

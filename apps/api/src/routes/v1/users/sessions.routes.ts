@@ -8,9 +8,10 @@ import type { LoginOutcome, Metrics } from "../../../metrics.js";
 import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
-import { RequestProblem } from "../../../problem.js";
+import { PROBLEM_CONTENT_TYPE, RequestProblem } from "../../../problem.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
+import { mfaRequiredProblemSchema } from "./mfa.wire.js";
 import {
   loginFormSchema,
   loginJsonSchema,
@@ -19,7 +20,7 @@ import {
   toTokenResponse,
 } from "./users.wire.js";
 
-/** The 403 exists only while REQUIRE_VERIFIED_EMAIL is on; the document promises no more than that. */
+/** The 403 names email verification only while REQUIRE_VERIFIED_EMAIL is on; a second factor is always possible. */
 const loginRoute = (requireVerifiedEmail: boolean) =>
   createRoute({
     method: "post",
@@ -38,14 +39,12 @@ const loginRoute = (requireVerifiedEmail: boolean) =>
     responses: {
       200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
       ...problemResponses(400, 401, 413, 415, 422, 429, 503),
-      ...(requireVerifiedEmail
-        ? {
-            403: {
-              ...problemResponses(403)[403],
-              description: "The email is not verified (type `/problems/email-not-verified`)",
-            },
-          }
-        : {}),
+      403: {
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: mfaRequiredProblemSchema } },
+        description: requireVerifiedEmail
+          ? "The account has a second factor (type `/problems/mfa-required`, with `mfa_token` and `methods`: finish at `/v1/users/login/mfa`), or the email is not verified (type `/problems/email-not-verified`)"
+          : "The account has a second factor (type `/problems/mfa-required`, with `mfa_token` and `methods`: finish at `/v1/users/login/mfa`)",
+      },
     },
   });
 
@@ -123,7 +122,12 @@ export function sessionsRoutes(deps: AppDeps) {
     limit: rateLimits.refreshPerAddress,
   });
   const passwordGuesses = createLoginBudget(deps);
-  const signIn = createSignIn({ users, sessions, requireVerifiedEmail: deps.requireVerifiedEmail });
+  const signIn = createSignIn({
+    users,
+    sessions,
+    requireVerifiedEmail: deps.requireVerifiedEmail,
+    secondFactor: deps.mfa,
+  });
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(
