@@ -2,6 +2,7 @@ import type { TokenService } from "@app/auth";
 import type {
   AccountRecoveryService,
   Database,
+  MfaService,
   RateLimiter,
   SessionService,
   User,
@@ -23,6 +24,8 @@ export interface AppDeps {
   tokens: TokenService;
   /** Refresh tokens, logout and logout-all. */
   sessions: SessionService;
+  /** Second factors, passkeys and the two-step login. */
+  mfa: MfaService;
   rateLimiter: RateLimiter;
   rateLimits: RateLimitSettings;
   clientAddress: ClientAddressResolver;

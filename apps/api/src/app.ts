@@ -4,7 +4,7 @@
  * response (`notFound` and `onError`). No I/O happens here; `server.ts` builds the deps.
  */
 import { PasswordHasherBusyError, PasswordTooLongError } from "@app/auth";
-import { DomainError, isConnectionFailure, RateLimitedError } from "@app/core";
+import { DomainError, isConnectionFailure, MfaRequiredError, RateLimitedError } from "@app/core";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -18,7 +18,11 @@ import { apiSecurityHeaders, corsForOrigins } from "./middleware/security-header
 import { registerApiDocs } from "./openapi.js";
 import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
+import { adminMfaRoutes } from "./routes/v1/users/admin-mfa.routes.js";
 import { adminUsersRoutes } from "./routes/v1/users/admin-users.routes.js";
+import { loginMfaRoutes } from "./routes/v1/users/login-mfa.routes.js";
+import { mfaRoutes } from "./routes/v1/users/mfa.routes.js";
+import { passkeysRoutes } from "./routes/v1/users/passkeys.routes.js";
 import { passwordPolicyRoutes } from "./routes/v1/users/password-policy.routes.js";
 import { recoveryRoutes } from "./routes/v1/users/recovery.routes.js";
 import { usersRoutes } from "./routes/v1/users/users.routes.js";
@@ -64,6 +68,10 @@ export function createApp(deps: AppDeps) {
     .route("/v1/users", usersRoutes(deps))
     .route("/v1/users", recoveryRoutes(deps))
     .route("/v1/users", passwordPolicyRoutes(deps))
+    .route("/v1/users", mfaRoutes(deps))
+    .route("/v1/users", loginMfaRoutes(deps))
+    .route("/v1/users", passkeysRoutes(deps))
+    .route("/v1/users", adminMfaRoutes(deps))
     .route("/v1/users", adminUsersRoutes(deps));
   registerApiDocs(app);
 
@@ -88,7 +96,10 @@ function handleError(error: Error, c: Context<AppEnv>): Response {
         : error instanceof RateLimitedError
           ? { "Retry-After": String(error.retryAfterSeconds) }
           : {};
-    return problemResponse(c, code, DOMAIN_ALIASES[error.code]?.detail ?? error.message, { headers });
+    return problemResponse(c, code, DOMAIN_ALIASES[error.code]?.detail ?? error.message, {
+      headers: error instanceof MfaRequiredError ? { ...headers, ...NO_STORE } : headers,
+      ...(error instanceof MfaRequiredError ? { extensions: mfaRequiredExtensions(error) } : {}),
+    });
   }
   if (error instanceof PasswordTooLongError) {
     return problemResponse(c, "VALIDATION_FAILED", "The request body is invalid: see errors.", {
@@ -114,6 +125,13 @@ function handleError(error: Error, c: Context<AppEnv>): Response {
     "INTERNAL",
     `Something went wrong on our side; quote request id ${c.var.requestId}.`,
   );
+}
+
+/** The second step's ticket travels in the 403, which must not be cached any more than a token response. */
+const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
+
+function mfaRequiredExtensions(error: MfaRequiredError): Record<string, unknown> {
+  return { mfa_token: error.mfaToken, methods: error.methods, mfa_token_expires_in: error.expiresInSeconds };
 }
 
 /**

@@ -119,6 +119,32 @@ const configSchema = z
     MAINTENANCE_INTERVAL_SECONDS: integer(0, 7 * 24 * 3600).default(600),
     MAINTENANCE_BATCH_SIZE: integer(1, 100_000).default(1000),
     WEB_DIST_DIR: optionalString,
+    // Passkeys: unset, they follow PUBLIC_URL (its host name as RP ID, its origin as the one origin).
+    WEBAUTHN_RP_ID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9.-]+$/i, "must be a host name (no scheme, port or path)")
+        .optional(),
+    ),
+    WEBAUTHN_RP_NAME: z.string().trim().min(1).max(200).default("User Management"),
+    WEBAUTHN_ORIGINS: optionalString.pipe(
+      z
+        .string()
+        .transform((value) =>
+          value
+            .split(",")
+            .map((origin) => origin.trim())
+            .filter(Boolean),
+        )
+        .pipe(
+          z.array(
+            z
+              .url({ protocol: /^https?$/, error: "must be a comma-separated list of http(s) origins" })
+              .transform((origin) => new URL(origin).origin),
+          ),
+        )
+        .optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     checkFirstSuperuser(env, ctx);
@@ -208,6 +234,15 @@ const configSchema = z
     requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
     /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
     passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH } satisfies PasswordPolicy,
+    /**
+     * Passkeys: the relying party (its id must be the public host or a registrable parent of it) and the
+     * origins whose browsers may use them. Also the issuer name authenticator apps show for TOTP.
+     */
+    webauthn: {
+      rpId: e.WEBAUTHN_RP_ID ?? new URL(e.PUBLIC_URL).hostname,
+      rpName: e.WEBAUTHN_RP_NAME,
+      origins: e.WEBAUTHN_ORIGINS ?? [new URL(e.PUBLIC_URL).origin],
+    },
     /** The periodic sweep of spent tokens (see `startMaintenance`); `intervalSeconds: 0` turns it off. */
     maintenance: { intervalSeconds: e.MAINTENANCE_INTERVAL_SECONDS, batchSize: e.MAINTENANCE_BATCH_SIZE },
   }));

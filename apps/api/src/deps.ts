@@ -3,6 +3,7 @@ import type { AccessTokenIssuer } from "@app/core";
 import {
   createAccountRecoveryService,
   createDatabase,
+  createMfaService,
   createRateLimiter,
   createSessionService,
   createUserService,
@@ -55,6 +56,15 @@ export async function createDeps(
     database,
     users: createUserService({ db: database.db, passwords }),
     tokens,
+    mfa: createMfaService({
+      db: database.db,
+      passwords,
+      // No separate key-encryption secret is configured, so TOTP secrets are sealed under a key derived
+      // from JWT_SECRET (HKDF with its own label): rotating JWT_SECRET makes them unreadable.
+      secret: config.jwt.secret,
+      issuer: config.webauthn.rpName,
+      webauthn: config.webauthn,
+    }),
     sessions: createSessionService({
       db: database.db,
       accessTokens: accessTokenIssuer(tokens),
@@ -87,10 +97,11 @@ export async function createDeps(
 /** Core's port for access tokens, over @app/auth's token service. */
 export function accessTokenIssuer(tokens: TokenService): AccessTokenIssuer {
   return {
-    async issue(user) {
+    async issue(user, options) {
       const { token, expiresIn } = await tokens.issue({
         subject: user.id,
         issuedAtFloor: tokensValidFrom(user),
+        ...(options?.amr ? { amr: options.amr } : {}),
       });
       return { token, expiresIn };
     },

@@ -28,12 +28,21 @@ const TABLE = {
   LAST_SUPERUSER: { status: 409, title: "Last superuser" },
   USER_NOT_FOUND: { status: 404, title: "User not found" },
   CONFLICT: { status: 409, title: "Conflict" },
+  MFA_REQUIRED: { status: 403, title: "Second factor required" },
+  INVALID_MFA_CODE: { status: 401, title: "Invalid second-factor code" },
+  // The same kind of mistake as at login, but a validation failure of the request, not of a sign-in.
+  INVALID_MFA_SETUP_CODE: { status: 422, title: "Invalid second-factor code", slug: "invalid-mfa-code" },
+  INVALID_MFA_TOKEN: { status: 401, title: "Invalid or expired mfa_token" },
+  MFA_CONFLICT: { status: 409, title: "Not possible with the account's current factors" },
+  PASSKEY_NOT_FOUND: { status: 404, title: "Passkey not found" },
+  PASSKEY_REGISTRATION_FAILED: { status: 422, title: "Passkey registration failed" },
+  PASSKEY_AUTHENTICATION_FAILED: { status: 401, title: "Passkey sign-in failed" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   DATABASE_UNAVAILABLE: { status: 503, title: "Service temporarily unavailable" },
   REQUEST_TIMEOUT: { status: 503, title: "Service temporarily unavailable" },
   SERVER_BUSY: { status: 503, title: "Service temporarily unavailable" },
   INTERNAL: { status: 500, title: "Internal server error" },
-} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string; slug?: string }>;
 
 export type ProblemCode = keyof typeof TABLE;
 
@@ -55,21 +64,40 @@ export function isProblemCode(code: string): code is ProblemCode {
 }
 
 export function problemType(code: ProblemCode): string {
-  return `/problems/${code.toLowerCase().replaceAll("_", "-")}`;
+  const entry = TABLE[code];
+  const slug = "slug" in entry ? entry.slug : code.toLowerCase().replaceAll("_", "-");
+  return `/problems/${slug}`;
 }
 
-export function buildProblem(code: ProblemCode, detail: string, errors?: FieldError[]): Problem {
+export function buildProblem(
+  code: ProblemCode,
+  detail: string,
+  errors?: FieldError[],
+  extensions?: Record<string, unknown>,
+): Problem {
   const { status, title } = TABLE[code];
-  return { type: problemType(code), title, status, detail, ...(errors ? { errors } : {}) };
+  return {
+    ...extensions,
+    type: problemType(code),
+    title,
+    status,
+    detail,
+    ...(errors ? { errors } : {}),
+  };
 }
 
 export function problemResponse(
   c: Context,
   code: ProblemCode,
   detail: string,
-  options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  options: {
+    errors?: FieldError[];
+    headers?: Record<string, string>;
+    /** RFC 9457 §3.2 extension members (e.g. `mfa_token`), beside the standard ones. */
+    extensions?: Record<string, unknown>;
+  } = {},
 ): Response {
-  const problem = buildProblem(code, detail, options.errors);
+  const problem = buildProblem(code, detail, options.errors, options.extensions);
   return c.body(JSON.stringify(problem), problem.status as ContentfulStatusCode, {
     "Content-Type": PROBLEM_CONTENT_TYPE,
     ...options.headers,

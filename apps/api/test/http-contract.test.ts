@@ -108,6 +108,7 @@ describe.each(combinations)("the HTTP contract on $runtime with $kind", ({ runti
           "id",
           "is_active",
           "is_superuser",
+          "mfa_enabled",
           "updated_at",
         ].sort(),
       );

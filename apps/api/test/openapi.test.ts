@@ -13,7 +13,7 @@ const STATUSES: Record<string, number[]> = {
   "GET /ready": [200, 503],
   "GET /metrics": [200],
   "POST /v1/users": [201, 400, 409, 413, 415, 422, 429, 503],
-  "POST /v1/users/login": [200, 400, 401, 413, 415, 422, 429, 503],
+  "POST /v1/users/login": [200, 400, 401, 403, 413, 415, 422, 429, 503],
   "POST /v1/users/token/refresh": [200, 400, 401, 413, 415, 422, 429, 503],
   "POST /v1/users/logout": [204, 400, 413, 415, 422, 503],
   "POST /v1/users/logout-all": [204, 401, 503],
@@ -30,6 +30,22 @@ const STATUSES: Record<string, number[]> = {
   "GET /v1/users/{id}": [200, 401, 403, 404, 422, 503],
   "PATCH /v1/users/{id}": [200, 400, 401, 403, 404, 409, 413, 415, 422, 503],
   "DELETE /v1/users/{id}": [204, 401, 403, 404, 409, 422, 503],
+  // Second factors and passkeys: mfa-totp.test.ts, mfa-passkeys.test.ts.
+  "GET /v1/users/me/mfa": [200, 401, 503],
+  "POST /v1/users/me/mfa/totp/setup": [200, 400, 401, 409, 413, 415, 422, 429, 503],
+  "POST /v1/users/me/mfa/totp/confirm": [200, 400, 401, 409, 413, 415, 422, 503],
+  "POST /v1/users/me/mfa/totp/disable": [204, 400, 401, 409, 413, 415, 422, 429, 503],
+  "POST /v1/users/me/mfa/recovery-codes": [200, 400, 401, 409, 413, 415, 422, 429, 503],
+  "POST /v1/users/login/mfa": [200, 400, 401, 413, 415, 422, 429, 503],
+  "POST /v1/users/login/mfa/webauthn/options": [200, 400, 401, 413, 415, 422, 429, 503],
+  "POST /v1/users/me/passkeys/options": [200, 401, 503],
+  "POST /v1/users/me/passkeys": [201, 400, 401, 413, 415, 422, 503],
+  "GET /v1/users/me/passkeys": [200, 401, 503],
+  "PATCH /v1/users/me/passkeys/{id}": [200, 400, 401, 404, 413, 415, 422, 503],
+  "DELETE /v1/users/me/passkeys/{id}": [204, 401, 404, 422, 503],
+  "POST /v1/users/passkeys/login/options": [200, 429, 503],
+  "POST /v1/users/passkeys/login": [200, 400, 401, 413, 415, 422, 429, 503],
+  "DELETE /v1/users/{id}/mfa": [204, 401, 403, 404, 422, 503],
 };
 const PUBLIC = new Set([
   "GET /health",
@@ -43,6 +59,10 @@ const PUBLIC = new Set([
   "POST /v1/users/password-reset/confirm",
   "POST /v1/users/verify-email",
   "GET /v1/users/password-policy",
+  "POST /v1/users/login/mfa",
+  "POST /v1/users/login/mfa/webauthn/options",
+  "POST /v1/users/passkeys/login/options",
+  "POST /v1/users/passkeys/login",
 ]);
 /** Signed in or not: a Bearer token when present, otherwise the body says whom it is for. */
 const OPTIONAL_BEARER = new Set(["POST /v1/users/verify-email/resend"]);

@@ -173,3 +173,94 @@ export class NoActiveSigningKeyError extends DomainError {
     super("NO_ACTIVE_SIGNING_KEY", "No signing key is active; run ensureKeys() first.");
   }
 }
+
+/**
+ * The password was right and the account has a second factor: no session yet. `mfaToken` (opaque, short
+ * lived) lets its holder present the second factor; `methods` says which kinds this account has.
+ */
+export class MfaRequiredError extends DomainError {
+  override readonly name = "MfaRequiredError";
+  constructor(
+    readonly mfaToken: string,
+    readonly methods: MfaMethod[],
+    readonly expiresInSeconds: number,
+  ) {
+    super(
+      "MFA_REQUIRED",
+      "This account has a second factor: present it with the mfa_token to finish signing in.",
+    );
+  }
+}
+
+/** The kinds of second factor an account can have, as login names them. */
+export type MfaMethod = "totp" | "recovery_code" | "webauthn";
+
+/** A second factor presented at login that is wrong, already used, or not this account's. */
+export class InvalidMfaCodeError extends DomainError {
+  override readonly name = "InvalidMfaCodeError";
+  constructor() {
+    super("INVALID_MFA_CODE", "The code is incorrect or has already been used.");
+  }
+}
+
+/** The code that should confirm a new TOTP factor does not match its secret. */
+export class InvalidMfaSetupCodeError extends DomainError {
+  override readonly name = "InvalidMfaSetupCodeError";
+  constructor() {
+    super(
+      "INVALID_MFA_SETUP_CODE",
+      "The code does not match the authenticator being set up; try the current one.",
+    );
+  }
+}
+
+/** The mfa_token is unknown, expired, spent, or used up by too many wrong codes. */
+export class InvalidMfaTokenError extends DomainError {
+  override readonly name = "InvalidMfaTokenError";
+  constructor() {
+    super(
+      "INVALID_MFA_TOKEN",
+      "This sign-in has expired or was refused too often; sign in with your password again.",
+    );
+  }
+}
+
+/** The request does not fit the account's factors now (e.g. setting up TOTP twice, or codes with no factor). */
+export class MfaConflictError extends DomainError {
+  override readonly name = "MfaConflictError";
+  constructor(message: string) {
+    super("MFA_CONFLICT", message);
+  }
+}
+
+/** No passkey with this id belongs to the user. */
+export class PasskeyNotFoundError extends DomainError {
+  override readonly name = "PasskeyNotFoundError";
+  constructor() {
+    super("PASSKEY_NOT_FOUND", "No such passkey.");
+  }
+}
+
+/** A registration response that fails verification (challenge, origin, RP ID, signature or format). */
+export class PasskeyRegistrationError extends DomainError {
+  override readonly name = "PasskeyRegistrationError";
+  constructor(options?: { cause?: unknown }) {
+    super(
+      "PASSKEY_REGISTRATION_FAILED",
+      "The passkey could not be verified; start the registration again.",
+      options,
+    );
+  }
+}
+
+/**
+ * A passwordless sign-in assertion that fails: unknown credential, used or expired challenge, wrong
+ * origin or RP ID, bad signature, or a sign counter that went back (a cloned authenticator). One error
+ * for all, so a caller learns nothing about which.
+ */
+export class PasskeyAuthenticationError extends DomainError {
+  override readonly name = "PasskeyAuthenticationError";
+  constructor(options?: { cause?: unknown }) {
+    super("PASSKEY_AUTHENTICATION_FAILED", "The passkey could not be verified; try again.", options);
+  }
+}

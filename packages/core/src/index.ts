@@ -3,7 +3,18 @@ export { createDatabase } from "./db/client.js";
 export { isConnectionFailure, translateDatabaseError } from "./db/database-errors.js";
 export { MIGRATIONS_FOLDER, migrateDatabase } from "./db/migrate.js";
 export type { Ed25519PublicJwk, RefreshTokenRow, SigningKeyRow, UserRow } from "./db/schema.js";
-export { oneTimeTokens, rateLimits, refreshTokens, signingKeys, users } from "./db/schema.js";
+export {
+  mfaLoginTokens,
+  oneTimeTokens,
+  rateLimits,
+  recoveryCodes,
+  refreshTokens,
+  signingKeys,
+  totpFactors,
+  users,
+  webauthnChallenges,
+  webauthnCredentials,
+} from "./db/schema.js";
 export {
   DatabaseUnavailableError,
   DomainError,
@@ -14,11 +25,20 @@ export {
   IncorrectPasswordError,
   InvalidCredentialsError,
   InvalidDataError,
+  InvalidMfaCodeError,
+  InvalidMfaSetupCodeError,
+  InvalidMfaTokenError,
   InvalidRefreshTokenError,
   InvalidResetTokenError,
   InvalidVerificationTokenError,
   LastSuperuserError,
+  MfaConflictError,
+  type MfaMethod,
+  MfaRequiredError,
   NoActiveSigningKeyError,
+  PasskeyAuthenticationError,
+  PasskeyNotFoundError,
+  PasskeyRegistrationError,
   RateLimitedError,
   SigningKeyDecryptionError,
   TokenRevokedError,
@@ -26,6 +46,27 @@ export {
 } from "./errors.js";
 export type { SweepOptions, SweepResult } from "./maintenance/sweep-stale-rows.js";
 export { sweepStaleRows } from "./maintenance/sweep-stale-rows.js";
+export { MAX_MFA_ATTEMPTS, MFA_TOKEN_TTL_SECONDS } from "./mfa/mfa-login-tokens.js";
+export type {
+  MfaService,
+  MfaServiceDeps,
+  MfaSignIn,
+  MfaStatus,
+  SecondFactorProof,
+  TotpSetup,
+} from "./mfa/mfa-service.js";
+export { createMfaService } from "./mfa/mfa-service.js";
+export type {
+  AuthenticationResponseJSON,
+  Passkey,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  WebAuthnSettings,
+} from "./mfa/passkeys.js";
+export { WEBAUTHN_CHALLENGE_TTL_SECONDS } from "./mfa/passkeys.js";
+export { RECOVERY_CODES_PER_SET } from "./mfa/recovery-codes.js";
+export { matchTotpStep, totpCodeForStep, totpStepAt } from "./mfa/totp.js";
 export type { OneTimeTokenPurpose, RedeemedToken } from "./one-time-tokens/one-time-token-repository.js";
 export {
   deleteStaleOneTimeTokens,
@@ -33,7 +74,7 @@ export {
   issueOneTimeToken,
   redeemOneTimeToken,
 } from "./one-time-tokens/one-time-token-repository.js";
-export type { AccessTokenIssuer, PasswordHasher } from "./ports.js";
+export type { AccessTokenIssuer, AccessTokenOptions, PasswordHasher } from "./ports.js";
 export type { RateLimitDecision, RateLimiter, RateLimiterOptions } from "./rate-limit/rate-limiter.js";
 export { createRateLimiter } from "./rate-limit/rate-limiter.js";
 export type { SessionService, SessionServiceDeps, SessionTokens } from "./sessions/session-service.js";

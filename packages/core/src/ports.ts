@@ -15,5 +15,11 @@ export interface PasswordHasher {
  * own user's revocation boundary.
  */
 export interface AccessTokenIssuer {
-  issue(user: User): Promise<{ token: string; expiresIn: number }>;
+  issue(user: User, options?: AccessTokenOptions): Promise<{ token: string; expiresIn: number }>;
+}
+
+/** What a new access token says about how its session began. */
+export interface AccessTokenOptions {
+  /** RFC 8176 authentication methods (`pwd`, `otp`, `hwk`, `mfa`), stamped as `amr`. */
+  amr?: string[];
 }

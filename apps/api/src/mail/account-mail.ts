@@ -1,5 +1,6 @@
 import type { AccountRecoveryService, TokenToSend } from "@app/core";
 import { passwordResetEmail } from "../emails/password-reset.js";
+import { type SecondFactorChange, secondFactorChangedEmail } from "../emails/second-factor-changed.js";
 import { verifyEmailEmail } from "../emails/verify-email.js";
 import type { MailQueue } from "./mail-queue.js";
 
@@ -10,6 +11,8 @@ export interface AccountMail {
   sendVerification(userId: string): Promise<void>;
   /** The same, found by email; silent when no active, unverified account has it. */
   sendVerificationByEmail(email: string): Promise<void>;
+  /** Tells the owner of `email` that a second factor was added or removed. */
+  sendSecondFactorChanged(email: string, change: SecondFactorChange): void;
 }
 
 /** Links point at the web app's pages: `${publicUrl}/reset-password?token=…`, `${publicUrl}/verify-email?token=…`. */
@@ -49,6 +52,13 @@ export function createAccountMail({
     },
     async sendVerificationByEmail(email) {
       mailVerification(await recovery.requestEmailVerificationByEmail(email));
+    },
+    sendSecondFactorChanged(email, change) {
+      const link = new URL("profile", `${publicUrl.replace(/\/+$/, "")}/`).toString();
+      mail.enqueue(
+        { to: email, ...secondFactorChangedEmail({ change, link }) },
+        { kind: "second_factor_changed", link },
+      );
     },
   };
 }

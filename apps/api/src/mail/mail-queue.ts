@@ -30,7 +30,7 @@ export function createSmtpTransport({ url, from }: { url: string; from: string }
 
 /** What a message is about, for logs: never the token. `link` is logged only when mail is not configured outside production. */
 export interface MailMeta {
-  kind: "password_reset" | "verify_email";
+  kind: "password_reset" | "verify_email" | "second_factor_changed";
   link: string;
 }
 

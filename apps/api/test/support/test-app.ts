@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import { createPasswordHasher, createTokenService } from "@app/auth";
 import {
   createAccountRecoveryService,
+  createMfaService,
   createRateLimiter,
   createSessionService,
   createUserService,
@@ -48,6 +49,13 @@ export const GENEROUS_RATE_LIMITS: RateLimitSettings = {
   windowSeconds: 900,
 };
 
+/** The relying party the software authenticator in the passkey tests speaks to. */
+export const TEST_WEBAUTHN = {
+  rpId: "app.test",
+  rpName: "User Management",
+  origins: ["https://app.test"],
+};
+
 export interface TokenBody {
   access_token: string;
   token_type: string;
@@ -68,6 +76,8 @@ export async function createTestApp(
     database?: TestDatabase;
     sessions?: { reuseGraceSeconds?: number; refreshTokenTtlSeconds?: number };
     mail?: MailOptions;
+    /** The MFA service's clock (TOTP steps, token and challenge expiry); epoch ms. */
+    mfaNow?: () => number;
   } = {},
 ) {
   const { database, dispose, url } = options.database ?? (await openTestDatabase(kind));
@@ -82,6 +92,14 @@ export async function createTestApp(
     database,
     users: createUserService({ db: database.db, passwords }),
     tokens,
+    mfa: createMfaService({
+      db: database.db,
+      passwords,
+      secret: TEST_SECRET,
+      issuer: "User Management",
+      webauthn: TEST_WEBAUTHN,
+      ...(options.mfaNow ? { now: options.mfaNow } : {}),
+    }),
     sessions: createSessionService({
       db: database.db,
       accessTokens: accessTokenIssuer(tokens),

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   index,
   integer,
@@ -27,6 +28,12 @@ export const users = pgTable(
     isSuperuser: boolean().notNull().default(false),
     /** When the current email was proven to reach its owner; null until then, and again after a change. */
     emailVerifiedAt: timestamptz(),
+    /**
+     * Whether login asks for a second factor: a confirmed TOTP factor or a passkey exists. Kept by the
+     * MFA service under the user's row lock, in the transaction that adds or removes the factor, so a
+     * login never reads it out of step with the factor tables.
+     */
+    mfaEnabled: boolean().notNull().default(false),
     /** Access tokens issued before this instant are refused. */
     passwordChangedAt: timestamptz().notNull().defaultNow(),
     createdAt: timestamptz().notNull().defaultNow(),
@@ -149,3 +156,112 @@ export const signingKeys = pgTable(
 );
 
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
+
+/**
+ * One TOTP factor per user (RFC 6238). A row with `confirmedAt` null is a setup in progress; it becomes
+ * a factor once a code from it is confirmed. The secret is stored only encrypted (AES-256-GCM, the user
+ * id as authenticated data). `lastUsedStep` is the 30-second step of the last accepted code: a code is
+ * accepted only for a later step, set by one conditional UPDATE, so the same code never works twice.
+ */
+export const totpFactors = pgTable("totp_factors", {
+  userId: uuid()
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secretCiphertext: text().notNull(),
+  confirmedAt: timestamptz(),
+  lastUsedStep: bigint({ mode: "number" }),
+  createdAt: timestamptz().notNull().defaultNow(),
+});
+
+/**
+ * Single-use recovery codes (10 per set). Only a SHA-256 of each is stored: the codes carry 80 random
+ * bits, so a fast hash is enough (nobody can enumerate 2^80 inputs) and it allows the lookup by hash
+ * that a salted, slow hash would not. Spent by one conditional UPDATE (`used_at is null`).
+ */
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: uuid().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text().notNull(),
+    createdAt: timestamptz().notNull().defaultNow(),
+    usedAt: timestamptz(),
+  },
+  (table) => [uniqueIndex("recovery_codes_user_code_key").on(table.userId, table.codeHash)],
+);
+
+/**
+ * Passkeys (WebAuthn credentials). `credentialId` and `publicKey` (COSE) are base64url. `signCount` is
+ * the authenticator's counter: an assertion whose counter does not move past it is refused as coming
+ * from a cloned authenticator (unless both are 0, which authenticators without a counter send).
+ */
+export const webauthnCredentials = pgTable(
+  "webauthn_credentials",
+  {
+    id: uuid().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    credentialId: text().notNull(),
+    publicKey: text().notNull(),
+    signCount: bigint({ mode: "number" }).notNull(),
+    transports: jsonb().$type<string[]>().notNull(),
+    deviceType: text({ enum: ["singleDevice", "multiDevice"] }).notNull(),
+    backedUp: boolean().notNull(),
+    name: text().notNull(),
+    createdAt: timestamptz().notNull().defaultNow(),
+    lastUsedAt: timestamptz(),
+  },
+  (table) => [
+    uniqueIndex("webauthn_credentials_credential_id_key").on(table.credentialId),
+    index("webauthn_credentials_user_id_idx").on(table.userId),
+  ],
+);
+
+export type WebauthnCredentialRow = typeof webauthnCredentials.$inferSelect;
+
+/**
+ * Outstanding WebAuthn challenges, in the database so any replica can finish a ceremony another one
+ * began. Each is single-use: consumed by one `DELETE … RETURNING` that also checks purpose, owner and
+ * expiry, so a replayed response finds nothing.
+ */
+export const webauthnChallenges = pgTable(
+  "webauthn_challenges",
+  {
+    challenge: text().primaryKey(),
+    purpose: text({ enum: ["registration", "second_factor", "passwordless"] }).notNull(),
+    /** The user the ceremony is for; null for a passwordless sign-in, where nobody is known yet. */
+    userId: uuid().references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: timestamptz().notNull(),
+    createdAt: timestamptz().notNull().defaultNow(),
+  },
+  (table) => [index("webauthn_challenges_expires_at_idx").on(table.expiresAt)],
+);
+
+/**
+ * The half-finished login of an account with a second factor: issued after the right password, it lets
+ * its holder present the second factor. Only its SHA-256 is stored. `attempts` is counted by a
+ * conditional UPDATE before each check, so at most `MAX_MFA_ATTEMPTS` checks ever run, however many
+ * arrive at once; a success spends it (`consumedAt`). `passwordChangedAt` is the user's boundary when
+ * the password was checked: a password change in between voids the token.
+ */
+export const mfaLoginTokens = pgTable(
+  "mfa_login_tokens",
+  {
+    tokenHash: text().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    passwordChangedAt: timestamptz().notNull(),
+    attempts: integer().notNull().default(0),
+    expiresAt: timestamptz().notNull(),
+    createdAt: timestamptz().notNull().defaultNow(),
+    consumedAt: timestamptz(),
+  },
+  (table) => [
+    index("mfa_login_tokens_user_id_idx").on(table.userId),
+    index("mfa_login_tokens_expires_at_idx").on(table.expiresAt),
+  ],
+);

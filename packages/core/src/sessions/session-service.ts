@@ -11,7 +11,7 @@ import {
   InvalidRefreshTokenError,
   UserNotFoundError,
 } from "../errors.js";
-import type { AccessTokenIssuer } from "../ports.js";
+import type { AccessTokenIssuer, AccessTokenOptions } from "../ports.js";
 import { endEverySession } from "../users/session-boundary.js";
 import { tokensValidFrom, type User } from "../users/user.js";
 import { getUserById, lockUserRecord, toUser, updateUser } from "../users/user-repository.js";
@@ -56,9 +56,11 @@ export interface SessionService {
    * Starts a session (a new refresh-token family) for a user who has just authenticated, as `authenticate`
    * returned them. Locks the user row and refuses when, since then, the password or the token boundary
    * moved or the user was deactivated or deleted: a login in flight must not outlive a password change.
+   * `options.amr` names how the user authenticated (e.g. `["pwd", "otp", "mfa"]`); it goes into the
+   * first access token only, refreshed tokens carry none.
    * @throws InvalidCredentialsError (the answer a wrong password gets)
    */
-  start(user: User): Promise<SessionTokens>;
+  start(user: User, options?: AccessTokenOptions): Promise<SessionTokens>;
   /**
    * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
    * its whole family, except within the grace window, where it gets the pair its first use got.
@@ -109,7 +111,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   );
 
   return {
-    async start(authenticated) {
+    async start(authenticated, options) {
       return guard(() =>
         db.transaction(async (tx) => {
           const record = await lockUserRecord(tx, authenticated.id, "share");
@@ -126,7 +128,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           await tx
             .delete(refreshTokens)
             .where(and(eq(refreshTokens.userId, user.id), lt(refreshTokens.expiresAt, new Date(at))));
-          return issuePair(tx, user, uuidv7(), at);
+          return issuePair(tx, user, uuidv7(), at, undefined, options);
         }),
       );
     },
@@ -248,6 +250,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     familyId: string,
     at: number,
     predecessorId?: string,
+    accessTokenOptions?: AccessTokenOptions,
   ): Promise<SessionTokens> {
     const refreshToken = randomBytes(32).toString("base64url");
     const id = uuidv7();
@@ -263,7 +266,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       expiresAt: new Date(expiresAt),
       createdAt: new Date(at),
     });
-    const access = await accessTokens.issue(user);
+    const access = await accessTokens.issue(user, accessTokenOptions);
     if (predecessorId !== undefined) {
       const cached: CachedPair = {
         accessToken: access.token,

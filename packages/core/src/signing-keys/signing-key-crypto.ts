@@ -1,12 +1,5 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createPrivateKey,
-  generateKeyPairSync,
-  hkdfSync,
-  randomBytes,
-} from "node:crypto";
+import { createHash, createPrivateKey, generateKeyPairSync } from "node:crypto";
+import { createSecretSealer } from "../crypto/secret-sealer.js";
 import type { Ed25519PublicJwk } from "../db/schema.js";
 import { SigningKeyDecryptionError } from "../errors.js";
 
@@ -21,10 +14,6 @@ export interface GeneratedSigningKey {
   publicJwk: Ed25519PublicJwk;
   privateJwk: Ed25519PrivateJwk;
 }
-
-const CIPHERTEXT_VERSION = "v1.";
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 /**
  * RFC 7638 JWK thumbprint of an Ed25519 public key: base64url SHA-256 of the JSON of its required
@@ -60,16 +49,12 @@ export function generateSigningKey(): GeneratedSigningKey {
  */
 export function createSigningKeySealer(secret: string) {
   if (secret.length === 0) throw new RangeError("The signing-key encryption secret must not be empty");
-  const key = Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), "signing-key encryption v1", 32));
-  const aad = (kid: string) => Buffer.from(`signing-key:${kid}`, "utf8");
+  const sealer = createSecretSealer(secret, "signing-key encryption v1");
+  const aad = (kid: string) => `signing-key:${kid}`;
 
   return {
     seal(kid: string, privateJwk: Ed25519PrivateJwk): string {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv("aes-256-gcm", key, iv);
-      cipher.setAAD(aad(kid));
-      const body = Buffer.concat([cipher.update(JSON.stringify(privateJwk), "utf8"), cipher.final()]);
-      return CIPHERTEXT_VERSION + Buffer.concat([iv, body, cipher.getAuthTag()]).toString("base64url");
+      return sealer.seal(aad(kid), Buffer.from(JSON.stringify(privateJwk), "utf8"));
     },
 
     /**
@@ -79,16 +64,7 @@ export function createSigningKeySealer(secret: string) {
     open(kid: string, sealed: string, publicJwk: Ed25519PublicJwk): Ed25519PrivateJwk {
       let plain: Buffer;
       try {
-        if (!sealed.startsWith(CIPHERTEXT_VERSION)) throw new Error("unknown ciphertext version");
-        const bytes = Buffer.from(sealed.slice(CIPHERTEXT_VERSION.length), "base64url");
-        if (bytes.length < IV_BYTES + TAG_BYTES + 1) throw new Error("ciphertext too short");
-        const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, IV_BYTES));
-        decipher.setAAD(aad(kid));
-        decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-        plain = Buffer.concat([
-          decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
-          decipher.final(),
-        ]);
+        plain = sealer.open(aad(kid), sealed);
       } catch (error) {
         throw new SigningKeyDecryptionError(kid, { cause: error });
       }

@@ -37,6 +37,7 @@ const userColumns = {
   isSuperuser: users.isSuperuser,
   emailVerifiedAt: users.emailVerifiedAt,
   passwordChangedAt: users.passwordChangedAt,
+  mfaEnabled: users.mfaEnabled,
   createdAt: users.createdAt,
   updatedAt: users.updatedAt,
 };

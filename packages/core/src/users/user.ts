@@ -8,6 +8,8 @@ export interface User {
   /** When the current email was verified; null while unverified (and after every email change). */
   emailVerifiedAt: Date | null;
   passwordChangedAt: Date;
+  /** Whether login asks for a second factor (a confirmed TOTP factor or a passkey). */
+  mfaEnabled: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -58,14 +58,12 @@ const loginRoute = (requireVerifiedEmail: boolean) =>
     responses: {
       200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
       ...problemResponses(400, 401, 413, 415, 422, 429, 503),
-      ...(requireVerifiedEmail
-        ? {
-            403: {
-              ...problemResponses(403)[403],
-              description: "The email is not verified (type `/problems/email-not-verified`)",
-            },
-          }
-        : {}),
+      403: {
+        ...problemResponses(403)[403],
+        description: requireVerifiedEmail
+          ? "The account has a second factor (type `/problems/mfa-required`, with `mfa_token` and `methods`: finish at `/v1/users/login/mfa`), or the email is not verified (type `/problems/email-not-verified`)"
+          : "The account has a second factor (type `/problems/mfa-required`, with `mfa_token` and `methods`: finish at `/v1/users/login/mfa`)",
+      },
     },
   });
 
@@ -259,11 +257,16 @@ export function usersRoutes(deps: AppDeps) {
             : { email: body.email, password: body.password };
         await passwordGuesses.spend(c, credentials.email);
         const user = await users.authenticate(credentials);
-        await passwordGuesses.clearAfterSuccess(c, credentials.email);
+        // With a second factor the budget keeps counting until that is proven too (at /login/mfa);
+        // otherwise knowing the password would reset it before every round of code guesses.
+        if (!user.mfaEnabled) await passwordGuesses.clearAfterSuccess(c, credentials.email);
         // Checked after the password, so only the account's owner learns that it is unverified.
         if (deps.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
+        // --- second factor: 403 /problems/mfa-required with an mfa_token, only after the right password ---
+        await deps.mfa.requireSecondFactor(user);
+        // --- end second factor ---
         c.set("user", user);
-        return c.json(toTokenResponse(await sessions.start(user)), 200, NO_STORE);
+        return c.json(toTokenResponse(await sessions.start(user, { amr: ["pwd"] })), 200, NO_STORE);
       },
     )
     .openapi(

@@ -46,6 +46,7 @@ describe.each(testDatabaseKinds)("users API on %s", (kind) => {
           "id",
           "is_active",
           "is_superuser",
+          "mfa_enabled",
           "updated_at",
         ].sort(),
       );

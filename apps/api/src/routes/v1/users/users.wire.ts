@@ -105,6 +105,9 @@ export const userResourceSchema = z
     is_active: z.boolean(),
     is_superuser: z.boolean(),
     email_verified: z.boolean().openapi({ description: "Whether the current email has been confirmed" }),
+    mfa_enabled: z.boolean().openapi({
+      description: "Whether login asks for a second factor (an authenticator app or a passkey)",
+    }),
     created_at: z.string().openapi({ format: "date-time" }),
     updated_at: z.string().openapi({ format: "date-time" }),
   })
@@ -202,6 +205,7 @@ export function toUserResource(user: User): UserResource {
     is_active: user.isActive,
     is_superuser: user.isSuperuser,
     email_verified: user.emailVerifiedAt !== null,
+    mfa_enabled: user.mfaEnabled,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
   };
