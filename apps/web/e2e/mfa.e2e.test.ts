@@ -42,6 +42,8 @@ function totpCode(secret: string, stepsAhead = 0): string {
   return generateHOTP(decodeBase32IgnorePadding(secret), counter, 6);
 }
 
+const path = () => new URL(page.url()).pathname;
+
 async function waitForPath(expected: string): Promise<void> {
   await page.waitForURL((url) => url.pathname === expected);
   await page.locator(`main[data-path="${expected}"] h1`).waitFor();
@@ -55,7 +57,7 @@ async function submitPassword(origin: string, email: string, password: string): 
 }
 
 async function signOut(): Promise<void> {
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await waitForPath("/sign-in");
 }
 
@@ -198,11 +200,16 @@ async function readDownload(download: {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+interface VirtualAuthenticator {
+  /** Whether the authenticator answers by itself, as if someone touched it (on by default). */
+  setPresence(present: boolean): Promise<void>;
+}
+
 /** Chromium's virtual authenticator for this page: a platform authenticator that verifies the user. */
-async function addVirtualAuthenticator(): Promise<CDPSession> {
+async function addVirtualAuthenticator(): Promise<VirtualAuthenticator> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
     options: {
       protocol: "ctap2",
       transport: "internal",
@@ -211,7 +218,11 @@ async function addVirtualAuthenticator(): Promise<CDPSession> {
       isUserVerified: true,
     },
   });
-  return cdp;
+  return {
+    async setPresence(enabled) {
+      await cdp.send("WebAuthn.setAutomaticPresenceSimulation", { authenticatorId, enabled });
+    },
+  };
 }
 
 describe("passkeys", () => {
@@ -219,7 +230,7 @@ describe("passkeys", () => {
     const email = uniqueEmail("passkey");
     await registerViaApi(passkeyBaseUrl, { email, password: PASSWORD });
     await page.goto(`${passkeyBaseUrl}/sign-in`);
-    await addVirtualAuthenticator();
+    const authenticator = await addVirtualAuthenticator();
     await submitPassword(passkeyBaseUrl, email, PASSWORD);
     await waitForPath("/profile");
     await passkeysCard().getByText("No passkeys yet.").waitFor();
@@ -244,19 +255,43 @@ describe("passkeys", () => {
       .getByText(/last used/)
       .waitFor();
 
-    // After the password, the passkey is the second factor.
+    // The email field's autofill (conditional mediation): the virtual authenticator picks the passkey
+    // as soon as the field asks, as a person choosing it from the suggestions would.
     await signOut();
+    await page.getByLabel("Email").focus();
+    await waitForPath("/profile");
+
+    // After the password, the passkey is the second factor. The authenticator holds back while the
+    // email is typed, so the autofill waits (and is cancelled by the password sign-in).
+    await signOut();
+    await authenticator.setPresence(false);
     w.expectFailure("POST", "/v1/users/login", 403);
     await submitPassword(passkeyBaseUrl, email, PASSWORD);
     await page.getByRole("heading", { name: "Two-factor authentication" }).waitFor();
+    expect(
+      await page.evaluate(() => window.sessionStorage.getItem("user-management.access-token")),
+    ).toBeNull();
+    await screenshot(w, "sign-in-second-factor-passkey");
+    await authenticator.setPresence(true);
     await page.getByRole("button", { name: "Use a passkey" }).click();
     await waitForPath("/profile");
 
     await passkeysCard().getByRole("button", { name: "Remove Work laptop" }).click();
     await passkeysCard().getByRole("button", { name: "Confirm removing Work laptop" }).click();
     await passkeysCard().getByText("No passkeys yet.").waitFor();
+
+    // The device still offers the removed passkey: the API refuses it, the page says so, and the
+    // password alone signs in again.
     await signOut();
-    await submitPassword(passkeyBaseUrl, email, PASSWORD);
+    w.expectFailure("POST", "/v1/users/passkeys/login", 401);
+    await page.getByLabel("Email").focus();
+    const refused = page.locator(".passkey-option .form-error.is-visible");
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(/passkey/i);
+    expect(path()).toBe("/sign-in");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await waitForPath("/profile");
   });
 });
@@ -310,7 +345,7 @@ async function api<T = unknown>(
       "content-type": "application/json",
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return (response.status === 204 ? undefined : await response.json()) as T;

@@ -60,7 +60,8 @@ export async function setup(project: TestProject): Promise<void> {
     NODE_ENV: "test",
     JWT_SECRET: E2E_JWT_SECRET,
   });
-  project.provide("baseUrl", server.url);
+  // startServer picks its own port unless PORT is given, as here: its `url` would name the other one.
+  project.provide("baseUrl", `http://127.0.0.1:${port}`);
   project.provide("passkeyBaseUrl", passkeyBaseUrl);
 }
 

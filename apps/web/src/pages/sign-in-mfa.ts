@@ -94,7 +94,7 @@ export function secondFactorStep({ api, challenge, onSignedIn, onRestart }: Seco
       show(switchTo);
       body.querySelector("input")?.focus();
     });
-    body.replaceChildren(codeForm(mode), canSwitch ? h("p", {}, switcher) : null);
+    body.replaceChildren(codeForm(mode), ...(canSwitch ? [h("p", {}, switcher)] : []));
   }
 
   const passkeyButton = h("button", { type: "button", class: "button" }, "Use a passkey");
