@@ -55,6 +55,9 @@ export async function setup(project: TestProject): Promise<void> {
     PORT: String(port),
     WEBAUTHN_RP_ID: "localhost",
     WEBAUTHN_ORIGINS: passkeyBaseUrl,
+    // Every test comes from 127.0.0.1: the per-address budgets would end the run, not test anything.
+    REGISTER_LIMIT_PER_ADDRESS: "10000",
+    LOGIN_LIMIT_PER_ADDRESS: "10000",
     DATA_DIR: dataDir,
     BCRYPT_COST: "4",
     NODE_ENV: "test",
