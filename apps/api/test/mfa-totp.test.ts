@@ -218,6 +218,36 @@ describe.each(testDatabaseKinds)("TOTP and recovery codes over HTTP on %s", (kin
     }
   });
 
+  it("two logins racing with one TOTP code: exactly one wins, every round", async () => {
+    const { email, secret } = await userWithTotp();
+    for (let round = 0; round < 6; round++) {
+      const code = totpCode(secret, clock.now());
+      const [a, b] = [await passwordStep(email), await passwordStep(email)];
+      const results = await Promise.all(
+        [a, b].map((login) => post("/v1/users/login/mfa", { mfa_token: login.mfa_token, code })),
+      );
+      expect(results.map((response) => response.status).sort()).toEqual([200, 401]);
+      clock.advanceSteps(1);
+    }
+  });
+
+  it(`checks at most ${MAX_MFA_ATTEMPTS} codes per mfa_token, however many arrive at once`, async () => {
+    const { email, secret } = await userWithTotp();
+    const { mfa_token } = await passwordStep(email);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        post("/v1/users/login/mfa", { mfa_token, code: totpCode(secret, clock.now(), 7) }),
+      ),
+    );
+    const types = await Promise.all(
+      results.map(async (response) => ((await response.json()) as MfaRequired).type),
+    );
+    expect(types.filter((type) => type === "/problems/invalid-mfa-code")).toHaveLength(MAX_MFA_ATTEMPTS);
+    expect(types.filter((type) => type === "/problems/invalid-mfa-token")).toHaveLength(
+      12 - MAX_MFA_ATTEMPTS,
+    );
+  });
+
   it("refuses a body with no proof or with two", async () => {
     const { email, secret, recoveryCodes } = await userWithTotp();
     const { mfa_token } = await passwordStep(email);
