@@ -15,6 +15,7 @@ import { ADMIN, registerViaApi, uniqueEmail } from "./support/fixtures.js";
 const baseUrl = inject("baseUrl");
 const passkeyBaseUrl = inject("passkeyBaseUrl");
 const PASSWORD = "correct horse battery";
+const NEW_PASSWORD = "staple battery horse 2";
 
 let browser: Browser;
 let w: WatchedPage;
@@ -185,13 +186,69 @@ describe("two-factor authentication with an authenticator app", () => {
     await page.getByRole("button", { name: "Verify" }).click();
     await waitForPath("/profile");
 
+    // A new password: the page cannot finish the sign-in alone, so the sign-in page asks for the factor.
+    await page.goto(`${baseUrl}/password`);
+    await waitForPath("/password");
+    await page.getByLabel("Current password").fill(PASSWORD);
+    await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel("Repeat the new password").fill(NEW_PASSWORD);
+    w.expectFailure("POST", "/v1/users/login", 403);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await waitForPath("/sign-in");
+    expect(await page.locator(".flash").textContent()).toMatch(/password has been changed/);
+    w.expectFailure("POST", "/v1/users/login", 403);
+    await page.getByLabel("Password").fill(NEW_PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.getByRole("button", { name: "Use a recovery code" }).click();
+    await page.getByLabel("Recovery code").fill(fresh[1] ?? "");
+    await page.getByRole("button", { name: "Verify" }).click();
+    await waitForPath("/profile");
+
     // Off again, with the password: the next sign-in needs the password alone.
     await mfaCard().getByRole("button", { name: "Turn off" }).click();
-    await confirmPassword(PASSWORD, "Turn off two-factor authentication");
+    await confirmPassword(NEW_PASSWORD, "Turn off two-factor authentication");
     await mfaCard().getByRole("button", { name: "Set up an authenticator app" }).waitFor();
     await signOut();
-    await submitPassword(baseUrl, email, PASSWORD);
+    await submitPassword(baseUrl, email, NEW_PASSWORD);
     await waitForPath("/profile");
+  });
+
+  it("sends a sign-in whose mfa_token died after five wrong codes back to the password", async () => {
+    const email = uniqueEmail("totp-dead");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    const token = await passwordToken(email);
+    const { secret } = await api<{ secret: string }>(token, "POST", "/v1/users/me/mfa/totp/setup", {
+      current_password: PASSWORD,
+    });
+    await api(token, "POST", "/v1/users/me/mfa/totp/confirm", { code: totpCode(secret) });
+    const accepted = [-1, 0, 1, 2].map((steps) => totpCode(secret, steps));
+    const wrong =
+      ["000000", "111111", "222222", "333333", "444444"].find((code) => !accepted.includes(code)) ?? "";
+
+    w.expectFailure("POST", "/v1/users/login", 403);
+    await submitPassword(baseUrl, email, PASSWORD);
+    const codeField = page.getByLabel("Authentication code");
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      w.expectFailure("POST", "/v1/users/login/mfa", 401);
+      await codeField.fill(wrong);
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page
+        .locator(".field-error")
+        .filter({ hasText: /incorrect|used/i })
+        .waitFor();
+      await codeField.fill("");
+    }
+    // The sixth try meets a dead token, even with the right code.
+    w.expectFailure("POST", "/v1/users/login/mfa", 401);
+    await codeField.fill(totpCode(secret, 1));
+    await page.getByRole("button", { name: "Verify" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expect(await page.locator("form .form-error").textContent()).toBe(
+      "This sign-in has expired. Please enter your password again.",
+    );
+    expect(await page.getByLabel("Email").inputValue()).toBe(email);
+    expect(await page.getByLabel("Password").inputValue()).toBe("");
+    expect(path()).toBe("/sign-in");
   });
 });
 
