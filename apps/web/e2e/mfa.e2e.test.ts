@@ -7,7 +7,7 @@
  */
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
-import type { CDPSession, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { type Browser, launchBrowser, openPage, screenshot, type WatchedPage } from "./support/browser.js";
 import { ADMIN, registerViaApi, uniqueEmail } from "./support/fixtures.js";

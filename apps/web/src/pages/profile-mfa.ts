@@ -18,7 +18,7 @@ export interface ProfileSection {
 }
 
 export function mfaSection(api: ApiClient, user: User): ProfileSection {
-  const body = h("div", { class: "stack-tight", "aria-live": "polite" });
+  const body = h("div", { class: "stack-tight" });
   const element = h(
     "section",
     { class: "card", "aria-labelledby": "mfa-heading", id: "two-factor" },
@@ -115,7 +115,7 @@ export function mfaSection(api: ApiClient, user: User): ProfileSection {
             "p",
             {},
             "Can't scan it? Enter this key in the app instead: ",
-            h("code", { class: "totp-secret", "data-secret": setup.secret }, groupSecret(setup.secret)),
+            h("code", { class: "totp-secret" }, groupSecret(setup.secret)),
           ),
           confirm.element,
         );
