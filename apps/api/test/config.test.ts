@@ -191,6 +191,39 @@ describe("loadConfig: limits, timeouts, proxies and logs", () => {
   });
 });
 
+describe("loadConfig: passkeys (WebAuthn relying party)", () => {
+  it("defaults the RP ID and the one origin to PUBLIC_URL's host and origin", () => {
+    expect(loadConfig({}).webauthn).toEqual({
+      rpId: "localhost",
+      rpName: "User Management",
+      origins: ["http://localhost:3000"],
+    });
+    expect(loadConfig({ PUBLIC_URL: "https://users.example.com/app/" }).webauthn).toEqual({
+      rpId: "users.example.com",
+      rpName: "User Management",
+      origins: ["https://users.example.com"],
+    });
+  });
+
+  it("reads WEBAUTHN_RP_ID, WEBAUTHN_RP_NAME and a comma-separated WEBAUTHN_ORIGINS (as origins)", () => {
+    const config = loadConfig({
+      WEBAUTHN_RP_ID: "example.com",
+      WEBAUTHN_RP_NAME: "Example Accounts",
+      WEBAUTHN_ORIGINS: "https://id.example.com, https://app.example.com:8443/path",
+    });
+    expect(config.webauthn).toEqual({
+      rpId: "example.com",
+      rpName: "Example Accounts",
+      origins: ["https://id.example.com", "https://app.example.com:8443"],
+    });
+  });
+
+  it("refuses an RP ID with a scheme or port, and origins that are not http(s) URLs", () => {
+    expect(() => loadConfig({ WEBAUTHN_RP_ID: "https://example.com" })).toThrow(/WEBAUTHN_RP_ID/);
+    expect(() => loadConfig({ WEBAUTHN_ORIGINS: "example.com" })).toThrow(/WEBAUTHN_ORIGINS/);
+  });
+});
+
 describe("loadConfig: mail, verification and password rules", () => {
   it("defaults: no SMTP, a local PUBLIC_URL, verification not required", () => {
     const config = loadConfig({});

@@ -210,6 +210,11 @@ describe.each(testDatabaseKinds)("passkeys over HTTP on %s", (kind) => {
       await t.request("/v1/users/me/passkeys/not-a-uuid", { method: "DELETE", headers: bearer(token) }),
       422,
     );
+    await t.deps.mail.idle();
+    const notices = t.logs.lines
+      .filter((line) => line.includes('"mail":"second_factor_changed"') && line.includes(email))
+      .map((line) => (JSON.parse(line) as { subject: string }).subject);
+    expect(notices).toEqual(["A sign-in factor was added", "A sign-in factor was removed"]);
   });
 
   it("answers malformed responses with 422, never 500", async () => {
