@@ -2,6 +2,8 @@
  * api-client.ts in Node against the real server: the typed calls, the problem+json → ApiError
  * translation, and the session rule (a refused token clears the store and calls onSessionExpired).
  */
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
+import { generateHOTP } from "@oslojs/otp";
 import { describe, expect, inject, it } from "vitest";
 import { createApiClient, type TokenStore } from "../src/api-client.js";
 import { ApiError } from "../src/api-error.js";
@@ -144,6 +146,49 @@ describe("api-client against the real API", () => {
       sessionExpired: false,
     });
     expect(tokens.value).toBeNull();
+    expect(expiredCount()).toBe(0);
+  });
+
+  it("keeps no token until the second factor, reads the challenge, and keeps the session on a wrong code or password", async () => {
+    const { api, tokens, expiredCount } = client();
+    const email = uniqueEmail("client-mfa");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    expect(await api.signIn({ email, password: PASSWORD })).toEqual({ kind: "signed-in" });
+
+    // A wrong password on a password-guarded MFA call is a field error, not an expired session.
+    expect(await failure(api.setupTotp("wrong password"))).toMatchObject({
+      status: 401,
+      sessionExpired: false,
+    });
+    const { secret } = await api.setupTotp(PASSWORD);
+    const step = BigInt(Math.floor(Date.now() / 30_000));
+    const code = (offset: bigint) => generateHOTP(decodeBase32IgnorePadding(secret), step + offset, 6);
+    // A code no step within the server's ±1 window produces.
+    const accepted = [code(-1n), code(0n), code(1n), code(2n)];
+    const notACode =
+      ["000000", "111111", "222222", "333333", "444444"].find((c) => !accepted.includes(c)) ?? "";
+    expect(await failure(api.confirmTotp(notACode))).toMatchObject({
+      status: 422,
+      type: "/problems/invalid-mfa-code",
+      sessionExpired: false,
+    });
+    const recoveryCodes = await api.confirmTotp(code(0n));
+    expect(recoveryCodes).toHaveLength(10);
+    expect(await api.mfaStatus()).toMatchObject({ totp: { enabled: true }, recovery_codes_remaining: 10 });
+    expect(expiredCount()).toBe(0);
+
+    await api.signOut();
+    const result = await api.signIn({ email, password: PASSWORD });
+    if (result.kind !== "mfa-required") throw new Error(`expected a challenge, got ${result.kind}`);
+    expect(result.challenge.methods).toEqual(["totp", "recovery_code"]);
+    expect(tokens.value).toBeNull();
+    expect(api.isSignedIn()).toBe(false);
+
+    const wrong = await failure(api.completeMfaSignIn(result.challenge.mfaToken, { code: notACode }));
+    expect(wrong).toMatchObject({ status: 401, type: "/problems/invalid-mfa-code", sessionExpired: false });
+    await api.completeMfaSignIn(result.challenge.mfaToken, { recovery_code: recoveryCodes[0] ?? "" });
+    expect(tokens.value).toMatch(/^ey/);
+    expect((await api.me()).email).toBe(email);
     expect(expiredCount()).toBe(0);
   });
 

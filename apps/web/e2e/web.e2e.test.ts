@@ -54,7 +54,7 @@ async function signIn(email: string, password: string): Promise<void> {
   await page.goto(`${baseUrl}/sign-in`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await waitForPath("/profile");
 }
 
@@ -112,7 +112,7 @@ describe("register, sign in, profile", () => {
     expect(await page.getByLabel("Email").inputValue()).toBe(email);
 
     await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await waitForPath("/profile");
     expect(await heading().textContent()).toBe("Ada Lovelace");
     expect(await page.locator(".summary").textContent()).toContain(email);
@@ -177,11 +177,11 @@ describe("register, sign in, profile", () => {
     await page.goto(`${baseUrl}/sign-in`);
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("not the password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await formError().filter({ hasText: /./ }).waitFor();
 
     expect(await formError().textContent()).toBe("Incorrect email or password.");
-    expect(await page.getByRole("button", { name: "Sign in" }).isEnabled()).toBe(true);
+    expect(await page.getByRole("button", { name: "Sign in", exact: true }).isEnabled()).toBe(true);
     expect(path()).toBe("/sign-in");
     expect(await storedToken()).toBeNull();
     await screenshot(w, "sign-in-wrong-password");
@@ -275,7 +275,7 @@ describe("register, sign in, profile", () => {
       await other.page.goto(`${baseUrl}/sign-in`);
       await other.page.getByLabel("Email").fill(email);
       await other.page.getByLabel("Password").fill(PASSWORD);
-      await other.page.getByRole("button", { name: "Sign in" }).click();
+      await other.page.getByRole("button", { name: "Sign in", exact: true }).click();
       await other.page.locator('main[data-path="/profile"] h1').waitFor();
 
       await signIn(email, PASSWORD);
@@ -425,7 +425,7 @@ describe("the whole account lifecycle", () => {
     await page.getByRole("button", { name: "Create account" }).click();
     await waitForPath("/sign-in");
     await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await waitForPath("/profile");
     expect(await heading().textContent()).toBe("Ada Byron");
 
@@ -477,7 +477,7 @@ describe("the whole account lifecycle", () => {
     w.expectFailure("POST", "/v1/users/login", 401);
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(NEW_PASSWORD);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await formError().filter({ hasText: /./ }).waitFor();
     expect(await formError().textContent()).toBe("Incorrect email or password.");
   });

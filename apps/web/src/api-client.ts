@@ -5,8 +5,15 @@
  */
 import type { AppType } from "@app/api";
 import { DEFAULT_PASSWORD_POLICY, fromPasswordPolicyResource, type PasswordPolicy } from "@app/validators";
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from "@simplewebauthn/browser";
 import { hc, type InferResponseType } from "hono/client";
 import { ApiError, apiErrorFromProblem } from "./api-error.js";
+import { type MfaChallenge, readMfaChallenge } from "./mfa.js";
 
 function createRpc(baseUrl: string, fetchImpl: typeof fetch) {
   return hc<AppType>(baseUrl, { fetch: fetchImpl });
@@ -16,6 +23,12 @@ type Rpc = ReturnType<typeof createRpc>;
 export type User = InferResponseType<Rpc["v1"]["users"]["me"]["$get"], 200>;
 
 export type UserPage = InferResponseType<Rpc["v1"]["users"]["$get"], 200>;
+
+export type MfaStatus = InferResponseType<Rpc["v1"]["users"]["me"]["mfa"]["$get"], 200>;
+
+export type TotpSetup = InferResponseType<Rpc["v1"]["users"]["me"]["mfa"]["totp"]["setup"]["$post"], 200>;
+
+export type Passkey = InferResponseType<Rpc["v1"]["users"]["me"]["passkeys"]["$post"], 201>;
 
 export interface RegisterRequest {
   email: string;
@@ -39,6 +52,19 @@ export interface AdminUserUpdate {
   is_active?: boolean;
 }
 
+type MfaLoginBody = Parameters<Rpc["v1"]["users"]["login"]["mfa"]["$post"]>[0]["json"];
+type PasskeyLoginBody = Parameters<Rpc["v1"]["users"]["passkeys"]["login"]["$post"]>[0]["json"];
+type PasskeyRegistrationBody = Parameters<Rpc["v1"]["users"]["me"]["passkeys"]["$post"]>[0]["json"];
+
+/** A password sign-in either finishes, or waits for the second factor. */
+export type SignInResult = { kind: "signed-in" } | { kind: "mfa-required"; challenge: MfaChallenge };
+
+/** What proves the second factor: an authenticator code, a recovery code, or a passkey's assertion. */
+export type SecondFactorProof =
+  | { code: string }
+  | { recovery_code: string }
+  | { webauthn: AuthenticationResponseJSON };
+
 /** Where the access and refresh tokens are kept between page loads (sessionStorage in the browser). */
 export interface TokenStore {
   /** The access token. */
@@ -59,8 +85,19 @@ export interface ApiClientOptions {
 
 export interface ApiClient {
   register(request: RegisterRequest): Promise<User>;
-  /** Exchanges credentials for an access and a refresh token and keeps them in the token store. */
-  signIn(credentials: { email: string; password: string }): Promise<void>;
+  /**
+   * Exchanges credentials for an access and a refresh token and keeps them in the token store; for an
+   * account with a second factor it resolves with the challenge instead, and no token is kept yet.
+   */
+  signIn(credentials: { email: string; password: string }): Promise<SignInResult>;
+  /** The second step of a sign-in: keeps the tokens once the factor is accepted. */
+  completeMfaSignIn(mfaToken: string, proof: SecondFactorProof): Promise<void>;
+  /** Request options for using a passkey as the second factor of this sign-in. */
+  mfaPasskeyOptions(mfaToken: string): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** Request options for a passwordless sign-in with any passkey the browser holds for this site. */
+  passkeySignInOptions(): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** Signs in with a passkey alone and keeps the tokens. */
+  signInWithPasskey(response: AuthenticationResponseJSON): Promise<void>;
   /** Revokes this session's refresh token (best effort) and forgets both tokens. */
   signOut(): Promise<void>;
   /** Revokes every session of the account, on every device, then forgets both tokens. */
@@ -70,9 +107,24 @@ export interface ApiClient {
   updateMe(update: ProfileUpdate): Promise<User>;
   changePassword(change: PasswordChange): Promise<void>;
   deleteMe(): Promise<void>;
+  mfaStatus(): Promise<MfaStatus>;
+  /** Starts (or restarts) an authenticator-app setup; it stays pending until confirmed with a code. */
+  setupTotp(currentPassword: string): Promise<TotpSetup>;
+  /** Turns the pending authenticator on and returns the first recovery codes (shown once). */
+  confirmTotp(code: string): Promise<string[]>;
+  disableTotp(currentPassword: string): Promise<void>;
+  /** A new set of recovery codes; the old set stops working. */
+  regenerateRecoveryCodes(currentPassword: string): Promise<string[]>;
+  passkeyRegistrationOptions(): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  addPasskey(response: RegistrationResponseJSON, name?: string): Promise<Passkey>;
+  listPasskeys(): Promise<Passkey[]>;
+  renamePasskey(id: string, name: string): Promise<Passkey>;
+  removePasskey(id: string): Promise<void>;
   listUsers(page: { limit: number; offset: number }): Promise<UserPage>;
   updateUser(id: string, update: AdminUserUpdate): Promise<User>;
   deleteUser(id: string): Promise<void>;
+  /** Administrators: removes every second factor of an account (its owner lost them). */
+  removeUserMfa(id: string): Promise<void>;
   /** Always resolves the same way whether or not the account exists (the API answers 202 either way). */
   requestPasswordReset(email: string): Promise<void>;
   confirmPasswordReset(request: { token: string; new_password: string }): Promise<void>;
@@ -165,15 +217,21 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
   }
 
-  async function failure(response: MinimalResponse, rule?: SessionRule): Promise<ApiError> {
+  async function readJson(response: MinimalResponse): Promise<unknown> {
     const text = await response.text().catch(() => "");
-    let body: unknown;
     try {
-      body = text === "" ? undefined : JSON.parse(text);
+      return text === "" ? undefined : JSON.parse(text);
     } catch {
-      body = undefined;
+      return undefined;
     }
-    const error = apiErrorFromProblem(response.status, body, response.headers.get("Retry-After"));
+  }
+
+  function problemFrom(response: MinimalResponse, body: unknown): ApiError {
+    return apiErrorFromProblem(response.status, body, response.headers.get("Retry-After"));
+  }
+
+  async function failure(response: MinimalResponse, rule?: SessionRule): Promise<ApiError> {
+    const error = problemFrom(response, await readJson(response));
     if (rule !== undefined && response.status === 401) {
       if (rule === "any-401" || TOKEN_PROBLEM_TYPES.has(error.type)) return expire(error);
     }
@@ -207,6 +265,45 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         rpc.v1.users.login.$post({ json: { email, password } } as Parameters<
           typeof rpc.v1.users.login.$post
         >[0]),
+      );
+      if (response.status !== 200) {
+        // The right password for an account with a second factor is a 403 problem carrying the mfa_token.
+        const body = await readJson(response);
+        const challenge = readMfaChallenge(response.status, body);
+        if (challenge) return { kind: "mfa-required", challenge };
+        throw problemFrom(response, body);
+      }
+      const token = await response.json();
+      tokens.set({ access: token.access_token, refresh: token.refresh_token });
+      return { kind: "signed-in" };
+    },
+
+    async completeMfaSignIn(mfaToken, proof) {
+      const response = await send(() =>
+        rpc.v1.users.login.mfa.$post({ json: { mfa_token: mfaToken, ...proof } as MfaLoginBody }),
+      );
+      if (response.status !== 200) throw await failure(response);
+      const token = await response.json();
+      tokens.set({ access: token.access_token, refresh: token.refresh_token });
+    },
+
+    async mfaPasskeyOptions(mfaToken) {
+      const response = await send(() =>
+        rpc.v1.users.login.mfa.webauthn.options.$post({ json: { mfa_token: mfaToken } }),
+      );
+      if (response.status !== 200) throw await failure(response);
+      return (await response.json()) as unknown as PublicKeyCredentialRequestOptionsJSON;
+    },
+
+    async passkeySignInOptions() {
+      const response = await send(() => rpc.v1.users.passkeys.login.options.$post());
+      if (response.status !== 200) throw await failure(response);
+      return (await response.json()) as unknown as PublicKeyCredentialRequestOptionsJSON;
+    },
+
+    async signInWithPasskey(assertion) {
+      const response = await send(() =>
+        rpc.v1.users.passkeys.login.$post({ json: { response: assertion as PasskeyLoginBody["response"] } }),
       );
       if (response.status !== 200) throw await failure(response);
       const token = await response.json();
@@ -262,6 +359,86 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       tokens.clear();
     },
 
+    async mfaStatus() {
+      const response = await authorized((headers) => rpc.v1.users.me.mfa.$get(undefined, { headers }));
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async setupTotp(currentPassword) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.mfa.totp.setup.$post({ json: { current_password: currentPassword } }, { headers }),
+      );
+      // A wrong current password is a 401 too, and must not end the session.
+      if (response.status !== 200) throw await failure(response, "token-problems-only");
+      return response.json();
+    },
+
+    async confirmTotp(code) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.mfa.totp.confirm.$post({ json: { code } }, { headers }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return (await response.json()).recovery_codes;
+    },
+
+    async disableTotp(currentPassword) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.mfa.totp.disable.$post({ json: { current_password: currentPassword } }, { headers }),
+      );
+      if (response.status !== 204) throw await failure(response, "token-problems-only");
+    },
+
+    async regenerateRecoveryCodes(currentPassword) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.mfa["recovery-codes"].$post(
+          { json: { current_password: currentPassword } },
+          { headers },
+        ),
+      );
+      if (response.status !== 200) throw await failure(response, "token-problems-only");
+      return (await response.json()).recovery_codes;
+    },
+
+    async passkeyRegistrationOptions() {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.passkeys.options.$post(undefined, { headers }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return (await response.json()) as unknown as PublicKeyCredentialCreationOptionsJSON;
+    },
+
+    async addPasskey(registration, name) {
+      const json = {
+        response: registration as PasskeyRegistrationBody["response"],
+        ...(name === undefined ? {} : { name }),
+      };
+      const response = await authorized((headers) => rpc.v1.users.me.passkeys.$post({ json }, { headers }));
+      if (response.status !== 201) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async listPasskeys() {
+      const response = await authorized((headers) => rpc.v1.users.me.passkeys.$get(undefined, { headers }));
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async renamePasskey(id, name) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.passkeys[":id"].$patch({ param: { id }, json: { name } }, { headers }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async removePasskey(id) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.passkeys[":id"].$delete({ param: { id } }, { headers }),
+      );
+      if (response.status !== 204) throw await failure(response, "any-401");
+    },
+
     async listUsers({ limit, offset }) {
       const response = await authorized((headers) =>
         rpc.v1.users.$get({ query: { limit: `${limit}`, offset: `${offset}` } }, { headers }),
@@ -281,6 +458,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async deleteUser(id) {
       const response = await authorized((headers) =>
         rpc.v1.users[":id"].$delete({ param: { id } }, { headers }),
+      );
+      if (response.status !== 204) throw await failure(response, "any-401");
+    },
+
+    async removeUserMfa(id) {
+      const response = await authorized((headers) =>
+        rpc.v1.users[":id"].mfa.$delete({ param: { id } }, { headers }),
       );
       if (response.status !== 204) throw await failure(response, "any-401");
     },

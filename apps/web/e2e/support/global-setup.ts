@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { createPasswordHasher } from "@app/auth";
 import { createDatabase, createUser, migrateDatabase } from "@app/core";
 import type { TestProject } from "vitest/node";
-import { type RunningServer, startServer } from "../../../api/test/support/server-process.js";
+import { freePort, type RunningServer, startServer } from "../../../api/test/support/server-process.js";
 import { chromiumExecutable } from "./browser.js";
 import { ADMIN, E2E_JWT_SECRET } from "./fixtures.js";
 
@@ -20,6 +20,11 @@ const WEB_INDEX = fileURLToPath(new URL("../../dist/index.html", import.meta.url
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
+    /**
+     * The same server under the name `localhost`: WebAuthn refuses an IP address as the relying party,
+     * so passkey tests browse here (the server's RP ID and origin name it).
+     */
+    passkeyBaseUrl: string;
   }
 }
 
@@ -44,13 +49,23 @@ export async function setup(project: TestProject): Promise<void> {
   } finally {
     await database.close();
   }
+  const port = await freePort();
+  const passkeyBaseUrl = `http://localhost:${port}`;
   server = await startServer({
+    PORT: String(port),
+    WEBAUTHN_RP_ID: "localhost",
+    WEBAUTHN_ORIGINS: passkeyBaseUrl,
+    // Every test comes from 127.0.0.1: the per-address budgets would end the run, not test anything.
+    REGISTER_LIMIT_PER_ADDRESS: "10000",
+    LOGIN_LIMIT_PER_ADDRESS: "10000",
     DATA_DIR: dataDir,
     BCRYPT_COST: "4",
     NODE_ENV: "test",
     JWT_SECRET: E2E_JWT_SECRET,
   });
-  project.provide("baseUrl", server.url);
+  // startServer picks its own port unless PORT is given, as here: its `url` would name the other one.
+  project.provide("baseUrl", `http://127.0.0.1:${port}`);
+  project.provide("passkeyBaseUrl", passkeyBaseUrl);
 }
 
 export async function teardown(): Promise<void> {

@@ -50,10 +50,16 @@ export const changePasswordPage: Page = async ({ api, user, navigate, setUser })
       // A password change refuses every earlier token, this one included: sign in again with the new
       // password so the person stays signed in.
       await api.signOut();
+      let signedInAgain: boolean;
       try {
-        await api.signIn({ email: user.email, password: values.new_password });
+        const result = await api.signIn({ email: user.email, password: values.new_password });
+        // A second factor needs the person: the sign-in page asks for it.
+        signedInAgain = result.kind === "signed-in";
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
+        signedInAgain = false;
+      }
+      if (!signedInAgain) {
         setUser(undefined);
         navigate("/sign-in", {
           replace: true,

@@ -4,6 +4,8 @@ import { formatDate, h, link } from "../dom.js";
 import { buildForm, feedbackFor } from "../form.js";
 import type { Page } from "../page.js";
 import { validateProfile } from "../validation.js";
+import { mfaSection } from "./profile-mfa.js";
+import { passkeysSection } from "./profile-passkeys.js";
 
 export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
   if (!cached) throw new Error("the profile page needs a signed-in user");
@@ -101,6 +103,9 @@ export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
     });
   });
 
+  const twoFactor = mfaSection(api, user);
+  const passkeys = passkeysSection(api, { onChange: () => void twoFactor.refresh() });
+
   return {
     title: "Your profile",
     content: h(
@@ -120,6 +125,8 @@ export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
         h("h2", { id: "edit-heading" }, "Edit profile"),
         form.element,
       ),
+      twoFactor.element,
+      passkeys.element,
       h(
         "section",
         { class: "card", "aria-labelledby": "security-heading" },

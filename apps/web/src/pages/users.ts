@@ -6,7 +6,10 @@ import type { Page } from "../page.js";
 
 export const PAGE_SIZE = 10;
 
-/** Administrators' list of accounts: paging, activate/deactivate and delete (with a confirmation). */
+/**
+ * Administrators' list of accounts: paging, activate/deactivate, delete, and removing the second
+ * factors of someone who lost them (each destructive action asks for a confirmation).
+ */
 export const usersPage: Page = async ({ api, user: me, query, navigate }) => {
   if (!me) throw new Error("the users page needs a signed-in user");
   const requested = Number.parseInt(query.get("page") ?? "1", 10);
@@ -25,7 +28,9 @@ export const usersPage: Page = async ({ api, user: me, query, navigate }) => {
       h(
         "tr",
         {},
-        ...["Email", "Name", "Role", "Status", "Created"].map((label) => h("th", { scope: "col" }, label)),
+        ...["Email", "Name", "Role", "Status", "MFA", "Created"].map((label) =>
+          h("th", { scope: "col" }, label),
+        ),
         h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")),
       ),
     ),
@@ -60,7 +65,7 @@ export const usersPage: Page = async ({ api, user: me, query, navigate }) => {
     }
     tableBody.replaceChildren(...page.items.map((user) => renderRow(user)));
     if (page.items.length === 0) {
-      tableBody.append(h("tr", {}, h("td", { colspan: "6" }, "No accounts yet.")));
+      tableBody.append(h("tr", {}, h("td", { colspan: "7" }, "No accounts yet.")));
     }
     const first = page.total === 0 ? 0 : page.offset + 1;
     const last = page.offset + page.items.length;
@@ -96,6 +101,11 @@ export const usersPage: Page = async ({ api, user: me, query, navigate }) => {
           { class: `pill ${user.is_active ? "pill-ok" : "pill-off"}` },
           user.is_active ? "Active" : "Inactive",
         ),
+      ),
+      cell(
+        "MFA",
+        "cell-nowrap",
+        h("span", { class: `mfa-flag ${user.mfa_enabled ? "is-on" : ""}` }, user.mfa_enabled ? "On" : "Off"),
       ),
       cell("Created", "cell-nowrap", formatDate(user.created_at)),
       actions,
@@ -140,6 +150,59 @@ export const usersPage: Page = async ({ api, user: me, query, navigate }) => {
       });
       remove.addEventListener("click", () => showConfirm());
       actions.replaceChildren(toggle, remove);
+      // Someone who lost their authenticator and recovery codes asks an administrator; your own
+      // factors are managed from your profile.
+      if (user.mfa_enabled && !isMe) {
+        const resetMfa = h(
+          "button",
+          {
+            type: "button",
+            class: "button button-small button-danger-quiet",
+            "aria-label": `Remove second factors of ${user.email}`,
+          },
+          "Remove second factors",
+        );
+        resetMfa.addEventListener("click", () => showConfirmMfaRemoval());
+        actions.append(resetMfa);
+      }
+    }
+
+    function showConfirmMfaRemoval(): void {
+      const confirm = h(
+        "button",
+        {
+          type: "button",
+          class: "button button-small button-danger",
+          "aria-label": `Confirm removing the second factors of ${user.email}`,
+        },
+        "Confirm removal",
+      );
+      const cancel = h("button", { type: "button", class: "button button-small" }, "Cancel");
+      cancel.addEventListener("click", () => {
+        showActions();
+        actions.querySelector("button")?.focus();
+      });
+      confirm.addEventListener("click", () => {
+        confirm.disabled = true;
+        cancel.disabled = true;
+        confirm.textContent = "Removing…";
+        api
+          .removeUserMfa(user.id)
+          .then(async () => {
+            await load();
+            say("success", `${user.email} now signs in with the password alone.`);
+          })
+          .catch((error: unknown) => {
+            fail(error);
+            showActions();
+          });
+      });
+      actions.replaceChildren(
+        h("span", { class: "confirm-text" }, "Authenticator, recovery codes and passkeys go."),
+        confirm,
+        cancel,
+      );
+      confirm.focus();
     }
 
     function showConfirm(): void {
