@@ -35,6 +35,44 @@ export interface PasswordChange {
   new_password: string;
 }
 
+/** One signed-in session (a refresh-token family) as `GET …/sessions` lists it. */
+export interface SessionInfo {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  /** The server's short label for the user agent ("Firefox on Linux"), null when it has none. */
+  device: string | null;
+  /** True for the session whose access token made the request. */
+  current: boolean;
+}
+
+/** One security-log entry; `user_id` is present in the superusers' audit log. */
+export interface SecurityEvent {
+  id: string;
+  type: string;
+  created_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  details: Record<string, unknown>;
+  user_id?: string | null;
+}
+
+export interface SecurityEventPage {
+  items: SecurityEvent[];
+  next_cursor: string | null;
+}
+
+export interface AuditEventFilter {
+  user_id?: string;
+  type?: string;
+  /** ISO 8601 instants, inclusive. */
+  since?: string;
+  until?: string;
+}
+
 export interface AdminUserUpdate {
   is_active?: boolean;
 }
@@ -73,6 +111,21 @@ export interface ApiClient {
   listUsers(page: { limit: number; offset: number }): Promise<UserPage>;
   updateUser(id: string, update: AdminUserUpdate): Promise<User>;
   deleteUser(id: string): Promise<void>;
+  getUser(id: string): Promise<User>;
+  /** Where the signed-in user is signed in, newest first; `current` marks this browser's session. */
+  listMySessions(): Promise<SessionInfo[]>;
+  /** Ends one of the signed-in user's sessions: its refresh and access tokens stop working at once. */
+  revokeMySession(id: string): Promise<void>;
+  /** The signed-in user's security log, newest first. */
+  listMyEvents(page: { limit: number; cursor?: string | undefined }): Promise<SecurityEventPage>;
+  /** Superusers: another account's sessions. */
+  listUserSessions(userId: string): Promise<SessionInfo[]>;
+  revokeUserSession(userId: string, sessionId: string): Promise<void>;
+  /** Superusers: the whole security log, filtered. */
+  listAuditEvents(
+    filter: AuditEventFilter,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<SecurityEventPage>;
   /** Always resolves the same way whether or not the account exists (the API answers 202 either way). */
   requestPasswordReset(email: string): Promise<void>;
   confirmPasswordReset(request: { token: string; new_password: string }): Promise<void>;
@@ -283,6 +336,67 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         rpc.v1.users[":id"].$delete({ param: { id } }, { headers }),
       );
       if (response.status !== 204) throw await failure(response, "any-401");
+    },
+
+    async getUser(id) {
+      const response = await authorized((headers) =>
+        rpc.v1.users[":id"].$get({ param: { id } }, { headers }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async listMySessions() {
+      const response = await authorized((headers) => rpc.v1.users.me.sessions.$get(undefined, { headers }));
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return (await response.json()).items;
+    },
+
+    async revokeMySession(id) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.sessions[":id"].$delete({ param: { id } }, { headers }),
+      );
+      if (response.status !== 204) throw await failure(response, "any-401");
+    },
+
+    async listMyEvents({ limit, cursor }) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.events.$get(
+          { query: { limit: `${limit}`, ...(cursor === undefined ? {} : { cursor }) } },
+          { headers },
+        ),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async listUserSessions(userId) {
+      const response = await authorized((headers) =>
+        rpc.v1.users[":id"].sessions.$get({ param: { id: userId } }, { headers }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return (await response.json()).items;
+    },
+
+    async revokeUserSession(userId, sessionId) {
+      const response = await authorized((headers) =>
+        rpc.v1.users[":id"].sessions[":sid"].$delete({ param: { id: userId, sid: sessionId } }, { headers }),
+      );
+      if (response.status !== 204) throw await failure(response, "any-401");
+    },
+
+    async listAuditEvents(filter, { limit, cursor }) {
+      const query = {
+        limit: `${limit}`,
+        ...(cursor === undefined ? {} : { cursor }),
+        ...(filter.user_id ? { user_id: filter.user_id } : {}),
+        ...(filter.type ? { type: filter.type } : {}),
+        ...(filter.since ? { since: filter.since } : {}),
+        ...(filter.until ? { until: filter.until } : {}),
+      };
+      const response = await authorized((headers) => rpc.v1["audit-events"].$get({ query }, { headers }));
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
     },
 
     async requestPasswordReset(email) {
