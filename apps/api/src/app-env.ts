@@ -36,6 +36,8 @@ export interface AppDeps {
   requireVerifiedEmail: boolean;
   /** `PASSWORD_MIN_LENGTH`; absent = 8 characters. */
   passwordPolicy?: PasswordPolicy;
+  /** `AUDIT_STORE_IP`: false keeps client addresses out of sessions and the security log. Absent: stored. */
+  audit?: { storeIp: boolean };
   /** Folder of the built web app to serve at `/`; absent in tests that only exercise the API. */
   webDistDir?: string;
 }
@@ -46,5 +48,7 @@ export interface AppEnv {
     requestId: string;
     logger: Logger;
     user: User;
+    /** The access token's `sid` (its session), when it has one; set by `requireUser`. */
+    sessionId: string | undefined;
   };
 }

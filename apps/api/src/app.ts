@@ -19,8 +19,10 @@ import { registerApiDocs } from "./openapi.js";
 import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { adminUsersRoutes } from "./routes/v1/users/admin-users.routes.js";
+import { auditEventsRoutes, myAuditEventsRoutes } from "./routes/v1/users/audit-events.routes.js";
 import { passwordPolicyRoutes } from "./routes/v1/users/password-policy.routes.js";
 import { recoveryRoutes } from "./routes/v1/users/recovery.routes.js";
+import { userSessionsRoutes } from "./routes/v1/users/user-sessions.routes.js";
 import { usersRoutes } from "./routes/v1/users/users.routes.js";
 import { webRoutes } from "./routes/web.routes.js";
 
@@ -64,6 +66,9 @@ export function createApp(deps: AppDeps) {
     .route("/v1/users", usersRoutes(deps))
     .route("/v1/users", recoveryRoutes(deps))
     .route("/v1/users", passwordPolicyRoutes(deps))
+    .route("/v1/users", userSessionsRoutes(deps))
+    .route("/v1/users", myAuditEventsRoutes(deps))
+    .route("/v1/audit-events", auditEventsRoutes(deps))
     .route("/v1/users", adminUsersRoutes(deps));
   registerApiDocs(app);
 

@@ -118,6 +118,12 @@ const configSchema = z
     EMAIL_CHANGE_LIMIT_PER_NEW_EMAIL: integer(1, 1_000_000_000).default(3),
     MAINTENANCE_INTERVAL_SECONDS: integer(0, 7 * 24 * 3600).default(600),
     MAINTENANCE_BATCH_SIZE: integer(1, 100_000).default(1000),
+    AUDIT_RETENTION_DAYS: integer(1, 36_500).default(365),
+    AUDIT_STORE_IP: z
+      .enum(["true", "false", ""], { error: "must be true or false" })
+      .default("true")
+      .transform((value) => value !== "false"),
+    OUTBOX_POLL_INTERVAL_MS: integer(0, 600_000).default(2000),
     WEB_DIST_DIR: optionalString,
   })
   .superRefine((env, ctx) => {
@@ -209,7 +215,15 @@ const configSchema = z
     /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
     passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH } satisfies PasswordPolicy,
     /** The periodic sweep of spent tokens (see `startMaintenance`); `intervalSeconds: 0` turns it off. */
-    maintenance: { intervalSeconds: e.MAINTENANCE_INTERVAL_SECONDS, batchSize: e.MAINTENANCE_BATCH_SIZE },
+    maintenance: {
+      intervalSeconds: e.MAINTENANCE_INTERVAL_SECONDS,
+      batchSize: e.MAINTENANCE_BATCH_SIZE,
+      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    },
+    /** The security log: `storeIp: false` keeps client addresses out of it and out of sessions. */
+    audit: { storeIp: e.AUDIT_STORE_IP },
+    /** How often the outbox sender looks for mail to send; 0 = this process never sends. */
+    outbox: { pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS },
   }));
 
 export type Config = z.output<typeof configSchema>;

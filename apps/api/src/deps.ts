@@ -1,3 +1,4 @@
+import { hkdfSync } from "node:crypto";
 import { createPasswordHasher, createTokenService, type TokenService } from "@app/auth";
 import type { AccessTokenIssuer } from "@app/core";
 import {
@@ -53,7 +54,11 @@ export async function createDeps(
   return {
     logger,
     database,
-    users: createUserService({ db: database.db, passwords }),
+    users: createUserService({
+      db: database.db,
+      passwords,
+      auditEmailKey: auditEmailKeyFrom(config.jwt.secret),
+    }),
     tokens,
     sessions: createSessionService({
       db: database.db,
@@ -79,18 +84,27 @@ export async function createDeps(
     mail,
     accountMail: createAccountMail({ recovery, mail, publicUrl: config.publicUrl }),
     requireVerifiedEmail: config.requireVerifiedEmail,
+    audit: { storeIp: config.audit.storeIp },
     passwordPolicy: config.passwordPolicy,
     webDistDir: config.webDistDir,
   };
 }
 
+/** The failed-login email HMAC key, derived so that it is stable across replicas and restarts. */
+function auditEmailKeyFrom(secret: string): string {
+  return Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), "audit email fingerprint v1", 32)).toString(
+    "base64url",
+  );
+}
+
 /** Core's port for access tokens, over @app/auth's token service. */
 export function accessTokenIssuer(tokens: TokenService): AccessTokenIssuer {
   return {
-    async issue(user) {
+    async issue(user, options = {}) {
       const { token, expiresIn } = await tokens.issue({
         subject: user.id,
         issuedAtFloor: tokensValidFrom(user),
+        ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}),
       });
       return { token, expiresIn };
     },

@@ -6,6 +6,7 @@
 import { type Database, type SweepResult, sweepStaleRows } from "@app/core";
 import type { MaintenanceSettings } from "./config.js";
 import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
 
 /** Batches per table and run: a backlog is worked off over several runs, never in one long burst. */
 const MAX_BATCHES_PER_RUN = 100;
@@ -22,7 +23,10 @@ export interface Maintenance {
 export interface MaintenanceOptions {
   database: Pick<Database, "db">;
   logger: Logger;
-  settings: MaintenanceSettings;
+  settings: Pick<MaintenanceSettings, "intervalSeconds" | "batchSize"> &
+    Partial<Pick<MaintenanceSettings, "auditRetentionDays">>;
+  /** Counts what each sweep removed, by table. */
+  metrics?: Pick<Metrics, "sweptRows"> | undefined;
   /** Injected by tests. */
   now?: () => Date;
   firstRunDelayMs?: number;
@@ -32,6 +36,7 @@ export function startMaintenance({
   database,
   logger,
   settings,
+  metrics,
   now = () => new Date(),
   firstRunDelayMs = FIRST_RUN_DELAY_MS,
 }: MaintenanceOptions): Maintenance {
@@ -44,10 +49,17 @@ export function startMaintenance({
       before: now(),
       batchSize: settings.batchSize,
       maxBatches: MAX_BATCHES_PER_RUN,
+      ...(settings.auditRetentionDays !== undefined
+        ? { auditRetentionDays: settings.auditRetentionDays }
+        : {}),
     })
       .then(
         (result) => {
-          if (result.oneTimeTokens + result.refreshTokens > 0)
+          const { skipped: _skipped, ...counts } = result;
+          for (const [table, removed] of Object.entries(counts)) {
+            if (removed > 0) metrics?.sweptRows.inc({ table }, removed);
+          }
+          if (Object.values(counts).some((removed) => removed > 0))
             logger.info({ sweep: result }, "swept stale tokens");
           return result;
         },

@@ -27,6 +27,9 @@ export interface Metrics {
   httpDuration: Histogram<"method" | "route" | "status">;
   loginOutcomes: Counter<"outcome">;
   rateLimitRefusals: Counter<"limit">;
+  auditEvents: Counter<"type">;
+  /** Rows each scheduled sweep removed, by table. */
+  sweptRows: Counter<"table">;
 }
 
 export interface MetricsOptions {
@@ -70,6 +73,19 @@ export function createMetrics({ database, processMetrics = false }: MetricsOptio
     registers: [registry],
   });
 
+  const auditEvents = new Counter({
+    name: "audit_events_total",
+    help: "Security-log events this process recorded, by type",
+    labelNames: ["type"] as const,
+    registers: [registry],
+  });
+  const sweptRows = new Counter({
+    name: "maintenance_swept_rows_total",
+    help: "Rows deleted by the scheduled sweep, by table",
+    labelNames: ["table"] as const,
+    registers: [registry],
+  });
+
   if (database) {
     new Gauge({
       name: "db_pool_connections",
@@ -98,7 +114,7 @@ export function createMetrics({ database, processMetrics = false }: MetricsOptio
     });
   }
 
-  return { registry, httpRequests, httpDuration, loginOutcomes, rateLimitRefusals };
+  return { registry, httpRequests, httpDuration, loginOutcomes, rateLimitRefusals, auditEvents, sweptRows };
 }
 
 type RouteContext = Parameters<typeof routePath>[0];

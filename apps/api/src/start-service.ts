@@ -57,7 +57,12 @@ export async function startService(
   const deps = await createDeps(config, logger, { socketAddress: adapter.socketAddress });
   await ensureFirstSuperuser(deps, config);
   const background: BackgroundTask[] = [
-    startMaintenance({ database: deps.database, logger, settings: config.maintenance }),
+    startMaintenance({
+      database: deps.database,
+      logger,
+      settings: config.maintenance,
+      metrics: deps.metrics,
+    }),
   ];
   const app = createApp(deps);
   const fetch: FetchHandler = (request, bindings) => app.fetch(request, bindings);

@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from "./support/test-app.js";
 
 /**
  * What each route can answer. Every status here is exercised by the route tests (users.test.ts,
- * me.test.ts, sessions.test.ts, admin-users.test.ts, rate-limit.test.ts, hardening-http.test.ts), and 503 by the closed-database test below; the document must list
+ * me.test.ts, sessions.test.ts, user-sessions.test.ts, audit-events.test.ts, admin-users.test.ts, rate-limit.test.ts, hardening-http.test.ts), and 503 by the closed-database test below; the document must list
  * exactly these, no more (a promise the route cannot keep) and no fewer.
  */
 const STATUSES: Record<string, number[]> = {
@@ -30,6 +30,12 @@ const STATUSES: Record<string, number[]> = {
   "GET /v1/users/{id}": [200, 401, 403, 404, 422, 503],
   "PATCH /v1/users/{id}": [200, 400, 401, 403, 404, 409, 413, 415, 422, 503],
   "DELETE /v1/users/{id}": [204, 401, 403, 404, 409, 422, 503],
+  "GET /v1/users/me/sessions": [200, 401, 503],
+  "DELETE /v1/users/me/sessions/{id}": [204, 401, 404, 422, 503],
+  "GET /v1/users/{id}/sessions": [200, 401, 403, 404, 422, 503],
+  "DELETE /v1/users/{id}/sessions/{sid}": [204, 401, 403, 404, 422, 503],
+  "GET /v1/users/me/events": [200, 401, 422, 503],
+  "GET /v1/audit-events": [200, 401, 403, 422, 503],
 };
 const PUBLIC = new Set([
   "GET /health",
@@ -274,6 +280,12 @@ describe("503 when the database is gone", () => {
       ["POST", "/v1/users/password-reset/confirm", auth, { token: "x", new_password: "long enough" }],
       ["POST", "/v1/users/verify-email", auth, { token: "x" }],
       ["POST", "/v1/users/verify-email/resend", auth, undefined],
+      ["GET", "/v1/users/me/sessions", auth, undefined],
+      ["DELETE", `/v1/users/me/sessions/${id}`, auth, undefined],
+      ["GET", `/v1/users/${id}/sessions`, auth, undefined],
+      ["DELETE", `/v1/users/${id}/sessions/${id}`, auth, undefined],
+      ["GET", "/v1/users/me/events", auth, undefined],
+      ["GET", "/v1/audit-events", auth, undefined],
     ];
     try {
       for (const [method, path, headers, body] of requests) {

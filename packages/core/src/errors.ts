@@ -173,3 +173,19 @@ export class NoActiveSigningKeyError extends DomainError {
     super("NO_ACTIVE_SIGNING_KEY", "No signing key is active; run ensureKeys() first.");
   }
 }
+
+/** A pagination cursor that was not produced by the list it is given to. */
+export class InvalidCursorError extends DomainError {
+  override readonly name = "InvalidCursorError";
+  constructor() {
+    super("VALIDATION_FAILED", "The cursor is not valid for this list; start again without it.");
+  }
+}
+
+/** No such session among the user's: unknown, or someone else's (the answer is the same). */
+export class SessionNotFoundError extends DomainError {
+  override readonly name = "SessionNotFoundError";
+  constructor() {
+    super("NOT_FOUND", "No such session.");
+  }
+}

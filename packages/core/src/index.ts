@@ -1,9 +1,40 @@
+export type {
+  AuditContext,
+  AuditEventInput,
+  AuditEventPage,
+  AuditEventQuery,
+  AuditEventType,
+} from "./audit/audit-log.js";
+export {
+  AUDIT_EVENT_TYPES,
+  emailFingerprint,
+  listAuditEvents,
+  recordAuditEvent,
+} from "./audit/audit-log.js";
+export { recordMfaDisabled } from "./audit/mfa-disabled.js";
 export type { Database, DatabaseOptions, Db, PoolStats } from "./db/client.js";
 export { createDatabase } from "./db/client.js";
 export { isConnectionFailure, translateDatabaseError } from "./db/database-errors.js";
 export { MIGRATIONS_FOLDER, migrateDatabase } from "./db/migrate.js";
-export type { Ed25519PublicJwk, RefreshTokenRow, SigningKeyRow, UserRow } from "./db/schema.js";
-export { oneTimeTokens, rateLimits, refreshTokens, signingKeys, users } from "./db/schema.js";
+export type {
+  AuditEventRow,
+  Ed25519PublicJwk,
+  OutboxRow,
+  RefreshTokenRow,
+  SessionRow,
+  SigningKeyRow,
+  UserRow,
+} from "./db/schema.js";
+export {
+  auditEvents,
+  oneTimeTokens,
+  outbox,
+  rateLimits,
+  refreshTokens,
+  sessions,
+  signingKeys,
+  users,
+} from "./db/schema.js";
 export {
   DatabaseUnavailableError,
   DomainError,
@@ -13,6 +44,7 @@ export {
   InactiveUserError,
   IncorrectPasswordError,
   InvalidCredentialsError,
+  InvalidCursorError,
   InvalidDataError,
   InvalidRefreshTokenError,
   InvalidResetTokenError,
@@ -20,6 +52,7 @@ export {
   LastSuperuserError,
   NoActiveSigningKeyError,
   RateLimitedError,
+  SessionNotFoundError,
   SigningKeyDecryptionError,
   TokenRevokedError,
   UserNotFoundError,
@@ -33,9 +66,12 @@ export {
   issueOneTimeToken,
   redeemOneTimeToken,
 } from "./one-time-tokens/one-time-token-repository.js";
+export type { OutboxMail, OutboxMailKind } from "./outbox/outbox.js";
+export { claimDueMail, markMailFailed, markMailSent, queueMail } from "./outbox/outbox.js";
 export type { AccessTokenIssuer, PasswordHasher } from "./ports.js";
 export type { RateLimitDecision, RateLimiter, RateLimiterOptions } from "./rate-limit/rate-limiter.js";
 export { createRateLimiter } from "./rate-limit/rate-limiter.js";
+export { KNOWN_DEVICE_DAYS } from "./sessions/session-repository.js";
 export type { SessionService, SessionServiceDeps, SessionTokens } from "./sessions/session-service.js";
 export {
   createSessionService,

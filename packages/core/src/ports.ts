@@ -15,5 +15,6 @@ export interface PasswordHasher {
  * own user's revocation boundary.
  */
 export interface AccessTokenIssuer {
-  issue(user: User): Promise<{ token: string; expiresIn: number }>;
+  /** `sessionId` (the refresh-token family) is stamped as the token's `sid`. */
+  issue(user: User, options?: { sessionId?: string }): Promise<{ token: string; expiresIn: number }>;
 }

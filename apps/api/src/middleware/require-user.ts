@@ -25,7 +25,15 @@ export function requireUser({ tokens, users }: RequireUserOptions) {
     try {
       if (!token) throw new InvalidTokenError("malformed");
       const claims = await tokens.verify(token);
-      c.set("user", await users.getActiveUserForToken({ userId: claims.sub, issuedAt: claims.iat }));
+      c.set(
+        "user",
+        await users.getActiveUserForToken({
+          userId: claims.sub,
+          issuedAt: claims.iat,
+          sessionId: claims.sid,
+        }),
+      );
+      c.set("sessionId", claims.sid);
     } catch (error) {
       if (!(error instanceof InvalidTokenError || isRevocation(error))) throw error;
       const expired = error instanceof InvalidTokenError && error.reason === "expired";

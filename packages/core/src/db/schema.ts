@@ -149,3 +149,98 @@ export const signingKeys = pgTable(
 );
 
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
+
+/**
+ * Sessions as a user sees them: one row per refresh-token family (`id` = `refreshTokens.familyId`),
+ * written in the transaction of the login that starts it. An access token carries the id as `sid`, and
+ * every authenticated request reads `revokedAt` in the query that loads its user, so ending a session
+ * refuses its access tokens at once. Ended rows are kept for a while (see `sweepStaleRows`): their
+ * `device` labels are how a sign-in from a new browser is recognised.
+ */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: uuid().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamptz().notNull().defaultNow(),
+    /** Moved by each refresh. */
+    lastUsedAt: timestamptz().notNull().defaultNow(),
+    /** When the newest refresh token of the family expires. */
+    expiresAt: timestamptz().notNull(),
+    /** The login's client address; null when addresses are not stored (`AUDIT_STORE_IP=false`). */
+    ip: text(),
+    userAgent: text(),
+    /** Browser and operating system read from the user agent, e.g. "Firefox on Linux". */
+    device: text(),
+    revokedAt: timestamptz(),
+  },
+  (table) => [
+    index("sessions_user_id_created_at_idx").on(table.userId, table.createdAt),
+    index("sessions_expires_at_idx").on(table.expiresAt),
+  ],
+);
+
+export type SessionRow = typeof sessions.$inferSelect;
+
+/**
+ * The security log (see `recordAuditEvent`): one row per security-relevant change, inserted in the
+ * transaction of that change. `userId` is the subject and has no foreign key, so the record of a deleted
+ * account outlives it until retention removes it. `details` never holds a password, token, code or hash.
+ */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    /** UUIDv7: with `createdAt`, the stable order of the log. */
+    id: uuid().primaryKey(),
+    type: text().notNull(),
+    createdAt: timestamptz().notNull().defaultNow(),
+    /** Who did it: the user themself, a superuser, or the system (null id). */
+    actorType: text({ enum: ["user", "superuser", "system"] }).notNull(),
+    actorId: uuid(),
+    /** Whom it is about; null for a failed login with an unknown email. */
+    userId: uuid(),
+    ip: text(),
+    userAgent: text(),
+    requestId: text(),
+    details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (table) => [
+    index("audit_events_user_id_created_at_idx").on(table.userId, table.createdAt, table.id),
+    index("audit_events_created_at_idx").on(table.createdAt, table.id),
+    index("audit_events_type_created_at_idx").on(table.type, table.createdAt),
+  ],
+);
+
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+/**
+ * Mail to send, written in the transaction of the change it is about, so a crash between the commit and
+ * the SMTP conversation loses nothing. A sender claims due rows `FOR UPDATE SKIP LOCKED` and leases them
+ * (`lockedUntil`), so replicas never send the same row at once; `sentAt` marks it done. `data` holds the
+ * template's values, never a secret.
+ */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: uuid().primaryKey(),
+    kind: text().notNull(),
+    recipient: text().notNull(),
+    data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: timestamptz().notNull().defaultNow(),
+    /** Not tried again before this instant (backoff after a failure). */
+    availableAt: timestamptz().notNull().defaultNow(),
+    /** Claimed by a sender until this instant; a sender that died lets it lapse. */
+    lockedUntil: timestamptz(),
+    attempts: integer().notNull().default(0),
+    sentAt: timestamptz(),
+    /** Set when the last attempt failed and no further one will be made. */
+    failedAt: timestamptz(),
+  },
+  (table) => [
+    index("outbox_pending_idx").on(table.availableAt).where(sql`sent_at is null and failed_at is null`),
+  ],
+);
+
+export type OutboxRow = typeof outbox.$inferSelect;

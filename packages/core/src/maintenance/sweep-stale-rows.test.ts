@@ -138,7 +138,14 @@ describe.each(testDatabaseKinds)("sweepStaleRows on %s", (kind) => {
         batchSize: 10,
         maxBatches: 5,
       });
-      expect(result).toEqual({ oneTimeTokens: 0, refreshTokens: 0, skipped: true });
+      expect(result).toEqual({
+        oneTimeTokens: 0,
+        refreshTokens: 0,
+        sessions: 0,
+        auditEvents: 0,
+        outbox: 0,
+        skipped: true,
+      });
       expect(await countOneTimeTokens(user.id)).toBe(4);
     } finally {
       release();

@@ -1,20 +1,31 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { and, eq, isNotNull, isNull, lt, or } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
+import { type AuditContext, recordAuditEvent, truncateUserAgent } from "../audit/audit-log.js";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
-import { type RefreshTokenRow, refreshTokens } from "../db/schema.js";
+import { type RefreshTokenRow, refreshTokens, type SessionRow } from "../db/schema.js";
 import {
   DomainError,
   EmailNotVerifiedError,
   InvalidCredentialsError,
   InvalidRefreshTokenError,
+  SessionNotFoundError,
   UserNotFoundError,
 } from "../errors.js";
+import { queueMail } from "../outbox/outbox.js";
 import type { AccessTokenIssuer } from "../ports.js";
 import { endEverySession } from "../users/session-boundary.js";
 import { tokensValidFrom, type User } from "../users/user.js";
 import { getUserById, lockUserRecord, toUser, updateUser } from "../users/user-repository.js";
+import {
+  endSession,
+  findLiveSession,
+  insertSession,
+  isNewDevice,
+  listLiveSessions,
+  touchSession,
+} from "./session-repository.js";
 
 export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_REFRESH_REUSE_GRACE_SECONDS = 10;
@@ -58,22 +69,30 @@ export interface SessionService {
    * moved or the user was deactivated or deleted: a login in flight must not outlive a password change.
    * @throws InvalidCredentialsError (the answer a wrong password gets)
    */
-  start(user: User): Promise<SessionTokens>;
+  start(user: User, context?: AuditContext): Promise<SessionTokens>;
   /**
    * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
    * its whole family, except within the grace window, where it gets the pair its first use got.
    * @throws InvalidRefreshTokenError; EmailNotVerifiedError under `requireVerifiedEmail`
    */
-  refresh(refreshToken: string): Promise<SessionTokens>;
+  refresh(refreshToken: string, context?: AuditContext): Promise<SessionTokens>;
   /** Revokes the family of this refresh token; an unknown or spent token is silently ignored. */
-  logout(refreshToken: string): Promise<void>;
+  logout(refreshToken: string, context?: AuditContext): Promise<void>;
   /**
    * Revokes every refresh token of the user and moves the user's token boundary (`passwordChangedAt`),
    * so every access token issued until now is refused as well; outstanding reset and verification links
    * are spent too. Serialised with refresh on the user row, so no successor escapes.
    * @throws UserNotFoundError
    */
-  logoutAll(userId: string): Promise<void>;
+  logoutAll(userId: string, context?: AuditContext): Promise<void>;
+  /** The user's live sessions, newest first. */
+  listSessions(userId: string): Promise<SessionRow[]>;
+  /**
+   * Ends one session of the user: its refresh tokens are revoked, and its access tokens are refused from
+   * the next request on (their `sid` names an ended session).
+   * @throws SessionNotFoundError when the user has no such session (someone else's included)
+   */
+  endSession(userId: string, sessionId: string, context?: AuditContext): Promise<void>;
 }
 
 /** Stored in `successorCiphertext` for the grace window. */
@@ -109,7 +128,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   );
 
   return {
-    async start(authenticated) {
+    async start(authenticated, context = {}) {
       return guard(() =>
         db.transaction(async (tx) => {
           const record = await lockUserRecord(tx, authenticated.id, "share");
@@ -126,12 +145,41 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           await tx
             .delete(refreshTokens)
             .where(and(eq(refreshTokens.userId, user.id), lt(refreshTokens.expiresAt, new Date(at))));
-          return issuePair(tx, user, uuidv7(), at);
+          const sessionId = uuidv7();
+          const device = context.device ?? null;
+          const newDevice = await isNewDevice(tx, user.id, device, new Date(at));
+          await insertSession(tx, {
+            id: sessionId,
+            userId: user.id,
+            at: new Date(at),
+            expiresAt: new Date(at + ttlMs),
+            ip: context.ip ?? null,
+            userAgent: truncateUserAgent(context.userAgent),
+            device,
+          });
+          await recordAuditEvent(
+            tx,
+            { type: "login.succeeded", userId: user.id, details: { session_id: sessionId, device } },
+            { ...context, actor: { type: "user", id: user.id } },
+            new Date(at),
+          );
+          if (newDevice) {
+            await queueMail(
+              tx,
+              {
+                kind: "new_sign_in",
+                to: user.email,
+                data: { device, ip: context.ip ?? null, at: new Date(at).toISOString() },
+              },
+              new Date(at),
+            );
+          }
+          return issuePair(tx, user, sessionId, at);
         }),
       );
     },
 
-    async refresh(refreshToken) {
+    async refresh(refreshToken, context = {}) {
       const tokenHash = hashToken(refreshToken);
       const outcome = await guard(() =>
         db.transaction(async (tx) => {
@@ -160,6 +208,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           if (spent.expiresAt.getTime() <= at) throw new InvalidRefreshTokenError();
           const user = validUser(locked ? toUser(locked) : null, spent);
           const pair = await issuePair(tx, user, spent.familyId, at, spent.id);
+          await touchSession(tx, spent.familyId, new Date(at), new Date(at + ttlMs));
           // Dead grace caches of this user are cleared on the way.
           await tx
             .update(refreshTokens)
@@ -175,34 +224,46 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
         }),
       );
       if (outcome.won) return outcome.pair;
-      return guard(() => replayOrRevoke(tokenHash));
+      return guard(() => replayOrRevoke(tokenHash, context));
     },
 
-    async logout(refreshToken) {
+    async logout(refreshToken, context = {}) {
       await guard(async () => {
         const [row] = await db
           .select({ familyId: refreshTokens.familyId, userId: refreshTokens.userId })
           .from(refreshTokens)
           .where(eq(refreshTokens.tokenHash, hashToken(refreshToken)))
           .limit(1);
-        if (row) await revokeFamily(row);
+        if (row) await revokeFamily(row, { reason: "logout", context });
       });
     },
 
-    async logoutAll(userId) {
+    async logoutAll(userId, context = {}) {
       await guard(() =>
         db.transaction(async (tx) => {
           const user = await lockUserRecord(tx, userId, "update");
           if (!user) throw new UserNotFoundError();
-          const passwordChangedAt = await endEverySession(tx, user, new Date(now()));
+          const at = new Date(now());
+          const passwordChangedAt = await endEverySession(tx, user, at);
           await updateUser(tx, userId, { passwordChangedAt });
+          await recordAuditEvent(tx, { type: "sessions.revoked_all", userId }, context, at);
         }),
       );
+    },
+
+    async listSessions(userId) {
+      return guard(() => listLiveSessions(db, userId, new Date(now())));
+    },
+
+    async endSession(userId, sessionId, context = {}) {
+      const session = await guard(() => findLiveSession(db, userId, sessionId, new Date(now())));
+      if (!session) throw new SessionNotFoundError();
+      await guard(() => revokeFamily({ familyId: session.id, userId }, { reason: "ended", context }));
     },
   };
 
   /** The loser of a race, or a replay: the cached pair inside the grace window, else the family dies. */
-  async function replayOrRevoke(tokenHash: string): Promise<SessionTokens> {
+  async function replayOrRevoke(tokenHash: string, context: AuditContext): Promise<SessionTokens> {
     const at = now();
     const [row] = await db
       .select()
@@ -229,7 +290,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       }
     }
     // A spent token seen again: someone holds a copy. Kill everything descended from that login.
-    await revokeFamily(row);
+    await revokeFamily(row, { reason: "reuse", context });
     throw new InvalidRefreshTokenError();
   }
 
@@ -263,7 +324,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
       expiresAt: new Date(expiresAt),
       createdAt: new Date(at),
     });
-    const access = await accessTokens.issue(user);
+    const access = await accessTokens.issue(user, { sessionId: familyId });
     if (predecessorId !== undefined) {
       const cached: CachedPair = {
         accessToken: access.token,
@@ -288,12 +349,39 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
    * Revokes a family under the user's row lock (`FOR UPDATE`): the same lock order as everywhere, and two
    * revocations touching the same rows (a replay racing logout-all) take turns instead of deadlocking.
    */
-  async function revokeFamily({ familyId, userId }: { familyId: string; userId: string }): Promise<void> {
+  async function revokeFamily(
+    { familyId, userId }: { familyId: string; userId: string },
+    { reason, context }: { reason: "logout" | "ended" | "reuse"; context: AuditContext },
+  ): Promise<void> {
     await db.transaction(async (tx) => {
-      await lockUserRecord(tx, userId, "update");
+      const user = await lockUserRecord(tx, userId, "update");
+      const at = new Date(now());
+      const ended = await endSession(tx, familyId, at);
+      if (user) {
+        if (reason === "reuse") {
+          await recordAuditEvent(
+            tx,
+            { type: "refresh.reuse_detected", userId, details: { session_id: familyId } },
+            { ...context, actor: { type: "system" } },
+            at,
+          );
+          await queueMail(
+            tx,
+            { kind: "refresh_reuse_detected", to: user.email, data: { at: at.toISOString() } },
+            at,
+          );
+        } else if (ended) {
+          await recordAuditEvent(
+            tx,
+            { type: "session.revoked", userId, details: { session_id: familyId, reason } },
+            context,
+            at,
+          );
+        }
+      }
       await tx
         .update(refreshTokens)
-        .set({ revokedAt: new Date(now()), successorCiphertext: null })
+        .set({ revokedAt: at, successorCiphertext: null })
         .where(
           and(
             eq(refreshTokens.familyId, familyId),

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AuditContext, recordAuditEvent } from "../audit/audit-log.js";
 import type { Db } from "../db/client.js";
 import { InvalidResetTokenError, InvalidVerificationTokenError, UserNotFoundError } from "../errors.js";
 import {
@@ -7,6 +8,7 @@ import {
   redeemOneTimeToken,
   spendOutstandingTokens,
 } from "../one-time-tokens/one-time-token-repository.js";
+import { queueMail } from "../outbox/outbox.js";
 import type { PasswordHasher } from "../ports.js";
 import { endEverySession } from "./session-boundary.js";
 import { normalizeEmail, type User } from "./user.js";
@@ -46,7 +48,7 @@ export interface AccountRecoveryService {
    * @throws InvalidResetTokenError for an unknown, expired or used token, a deactivated account, or a
    * token sent to an address that is no longer the user's email
    */
-  resetPassword(input: { token: string; newPassword: string }): Promise<User>;
+  resetPassword(input: { token: string; newPassword: string }, context?: AuditContext): Promise<User>;
   /**
    * Issues a verification token for the user's current email.
    * @returns null when the email is already verified (nothing to send).
@@ -64,7 +66,7 @@ export interface AccountRecoveryService {
    * Spends the token and marks the email verified, if it is still the user's email.
    * @throws InvalidVerificationTokenError
    */
-  verifyEmail(token: string): Promise<User>;
+  verifyEmail(token: string, context?: AuditContext): Promise<User>;
 }
 
 /**
@@ -106,7 +108,7 @@ export function createAccountRecoveryService({
       return { user, token, expiresAt };
     },
 
-    async resetPassword({ token, newPassword }) {
+    async resetPassword({ token, newPassword }, context = {}) {
       // A look first (nothing spent), so a bad token is refused without a bcrypt run; then hash outside
       // the transaction, since no row lock should wait for bcrypt; then redeem for real under the lock.
       const candidate = await findRedeemableOneTimeToken(db, {
@@ -130,11 +132,25 @@ export function createAccountRecoveryService({
           normalizeEmail(current.email) !== normalizeEmail(redeemed.email)
         )
           return null;
-        return updateUser(tx, current.id, {
+        const user = await updateUser(tx, current.id, {
           hashedPassword,
           passwordChangedAt: await endEverySession(tx, current, at),
           ...(current.emailVerifiedAt === null ? { emailVerifiedAt: at } : {}),
         });
+        if (user) {
+          await recordAuditEvent(
+            tx,
+            { type: "password.reset", userId: user.id },
+            { ...context, actor: { type: "user", id: user.id } },
+            at,
+          );
+          await queueMail(
+            tx,
+            { kind: "password_changed", to: user.email, data: { at: at.toISOString() } },
+            at,
+          );
+        }
+        return user;
       });
       if (!updated) throw new InvalidResetTokenError();
       return updated;
@@ -180,7 +196,7 @@ export function createAccountRecoveryService({
       return { user, token, expiresAt };
     },
 
-    async verifyEmail(token) {
+    async verifyEmail(token, context = {}) {
       const at = now();
       const candidate = await findRedeemableOneTimeToken(db, { purpose: "verify_email", token, now: at });
       if (!candidate) throw new InvalidVerificationTokenError();
@@ -193,6 +209,12 @@ export function createAccountRecoveryService({
         if (!redeemed || normalizeEmail(record.email) !== normalizeEmail(redeemed.email)) return null;
         await spendOutstandingTokens(tx, { purpose: "verify_email", userId: record.id, now: at });
         if (record.emailVerifiedAt !== null) return toUser(record);
+        await recordAuditEvent(
+          tx,
+          { type: "email.verified", userId: record.id },
+          { ...context, actor: { type: "user", id: record.id } },
+          at,
+        );
         return updateUser(tx, record.id, { emailVerifiedAt: at });
       });
       if (!verified) throw new InvalidVerificationTokenError();

@@ -3,6 +3,7 @@ import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
 import { refreshTokens } from "../db/schema.js";
 import { spendOutstandingTokens } from "../one-time-tokens/one-time-token-repository.js";
+import { endUserSessions } from "../sessions/session-repository.js";
 import { nextPasswordChangedAt, type User } from "./user.js";
 
 /**
@@ -30,6 +31,7 @@ export async function endEverySession(
       .update(refreshTokens)
       .set({ revokedAt: at, successorCiphertext: null })
       .where(and(eq(refreshTokens.userId, user.id), isNull(refreshTokens.revokedAt)));
+    await endUserSessions(tx, user.id, at);
     await spendOutstandingTokens(tx, { userId: user.id, now: at });
     const boundary = nextPasswordChangedAt(user, at);
     const newestIssuedAt = newest?.issuedAt ? new Date(newest.issuedAt).getTime() : 0;

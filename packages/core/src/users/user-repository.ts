@@ -2,7 +2,7 @@ import { and, asc, count, eq, type SQL, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
-import { users } from "../db/schema.js";
+import { sessions, users } from "../db/schema.js";
 import { DomainError } from "../errors.js";
 import { normalizeEmail, type User } from "./user.js";
 
@@ -68,6 +68,13 @@ function prepareLookups(db: Db) {
       .where(sql`lower(${users.email}) = ${sql.placeholder("email")}`)
       .limit(1)
       .prepare("user_by_email"),
+    byIdWithSession: db
+      .select({ ...userColumns, sessionId: sessions.id, sessionRevokedAt: sessions.revokedAt })
+      .from(users)
+      .leftJoin(sessions, and(eq(sessions.id, sql.placeholder("sessionId")), eq(sessions.userId, users.id)))
+      .where(eq(users.id, sql.placeholder("id")))
+      .limit(1)
+      .prepare("user_by_id_with_session"),
   };
 }
 
@@ -132,6 +139,30 @@ export async function getUserById(db: Db, id: string): Promise<User | null> {
   try {
     const [row] = await lookups(db).byId.execute({ id });
     return row ?? null;
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
+/**
+ * The user and whether the named session of theirs is still live, in one round trip (this runs on every
+ * authenticated request). `sessionLive` is false for an unknown, foreign or ended session.
+ */
+export async function getUserWithSession(
+  db: Db,
+  id: string,
+  sessionId: string,
+): Promise<{ user: User; sessionLive: boolean } | null> {
+  if (!isUuid(id)) return null;
+  try {
+    if (!isUuid(sessionId)) {
+      const [row] = await lookups(db).byId.execute({ id });
+      return row ? { user: row, sessionLive: false } : null;
+    }
+    const [row] = await lookups(db).byIdWithSession.execute({ id, sessionId });
+    if (!row) return null;
+    const { sessionId: found, sessionRevokedAt, ...user } = row;
+    return { user, sessionLive: found !== null && sessionRevokedAt === null };
   } catch (error) {
     return translateDatabaseError(error);
   }

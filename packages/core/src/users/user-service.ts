@@ -1,4 +1,10 @@
 import { randomBytes } from "node:crypto";
+import {
+  type AuditContext,
+  type AuditEventInput,
+  emailFingerprint,
+  recordAuditEvent,
+} from "../audit/audit-log.js";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
 import {
@@ -12,6 +18,7 @@ import {
   UserNotFoundError,
 } from "../errors.js";
 import { spendOutstandingTokens } from "../one-time-tokens/one-time-token-repository.js";
+import { queueMail } from "../outbox/outbox.js";
 import type { PasswordHasher } from "../ports.js";
 import { endEverySession } from "./session-boundary.js";
 import { normalizeEmail, tokensValidFrom, type User } from "./user.js";
@@ -21,12 +28,14 @@ import {
   getUserByEmail,
   getUserById,
   getUserRecordById,
+  getUserWithSession,
   listUsers,
   lockActiveSuperusers,
   lockUserRecord,
   type Page,
   toUser,
   type UserPatch,
+  type UserRecord,
   updateUser,
   withActiveSuperusersLocked,
 } from "./user-repository.js";
@@ -34,6 +43,11 @@ import {
 export interface UserServiceDeps {
   db: Db;
   passwords: PasswordHasher;
+  /**
+   * Key of the HMAC that stands for an unknown email in a failed-login event (see `emailFingerprint`);
+   * the api derives it from its secret. Absent: a random key per process (events still correlate within it).
+   */
+  auditEmailKey?: string;
 }
 
 export interface RegisterInput {
@@ -72,22 +86,28 @@ export interface UserPage {
 
 export interface UserService {
   /** Hashes the password and creates the user. @throws EmailTakenError */
-  register(input: RegisterInput): Promise<User>;
+  register(input: RegisterInput, context?: AuditContext): Promise<User>;
   /** @throws InvalidCredentialsError for an unknown email or a wrong password; InactiveUserError when deactivated. */
-  authenticate(credentials: Credentials): Promise<User>;
+  authenticate(credentials: Credentials, context?: AuditContext): Promise<User>;
   /** @throws UserNotFoundError */
   getProfile(userId: string): Promise<User>;
   /**
    * The user a verified access token speaks for, if it still may.
    * @param issuedAt the token's `iat`, epoch seconds
-   * @throws UserNotFoundError, InactiveUserError, or TokenRevokedError when the token predates a password change
+   * @param sessionId the token's `sid`: when present, the session must still be live (read in the same query)
+   * @throws UserNotFoundError, InactiveUserError, or TokenRevokedError when the token predates a password
+   * change or its session has ended
    */
-  getActiveUserForToken(token: { userId: string; issuedAt: number }): Promise<User>;
+  getActiveUserForToken(token: {
+    userId: string;
+    issuedAt: number;
+    sessionId?: string | undefined;
+  }): Promise<User>;
   /**
    * Changes the user's own email and/or name; an empty patch returns the user unchanged.
    * @throws UserNotFoundError, EmailTakenError
    */
-  updateProfile(userId: string, patch: ProfilePatch): Promise<User>;
+  updateProfile(userId: string, patch: ProfilePatch, context?: AuditContext): Promise<User>;
   /**
    * Checks the user's current password (before a sensitive change such as a new email).
    * @throws IncorrectPasswordError, UserNotFoundError
@@ -99,12 +119,12 @@ export interface UserService {
    * is revoked and every outstanding reset or verification link spent, in the same transaction.
    * @throws IncorrectPasswordError, UserNotFoundError
    */
-  changePassword(userId: string, change: PasswordChange): Promise<User>;
+  changePassword(userId: string, change: PasswordChange, context?: AuditContext): Promise<User>;
   /**
    * Deletes the user's own account; the email can register again.
    * @throws UserNotFoundError, LastSuperuserError when this is the last active superuser
    */
-  deleteAccount(userId: string): Promise<void>;
+  deleteAccount(userId: string, context?: AuditContext): Promise<void>;
   /** A page of users in creation order, and how many users there are in all. */
   listUsers(page: Page): Promise<UserPage>;
   /**
@@ -113,9 +133,9 @@ export interface UserService {
    * later reactivation revives none of them; a new email spends the links sent to the old one.
    * @throws UserNotFoundError, EmailTakenError, LastSuperuserError
    */
-  adminUpdateUser(userId: string, patch: AdminUserPatch): Promise<User>;
+  adminUpdateUser(userId: string, patch: AdminUserPatch, context?: AuditContext): Promise<User>;
   /** @throws UserNotFoundError, LastSuperuserError */
-  adminDeleteUser(userId: string): Promise<void>;
+  adminDeleteUser(userId: string, context?: AuditContext): Promise<void>;
   /**
    * Creates an active superuser with a verified email (the operator vouches for it) unless a user with
    * this email already exists, in which case that
@@ -135,7 +155,8 @@ export interface UserService {
  * const ada = await users.register({ email: "ada@example.com", password: "correct horse battery" });
  * const same = await users.authenticate({ email: "ADA@example.com", password: "correct horse battery" });
  */
-export function createUserService({ db, passwords }: UserServiceDeps): UserService {
+export function createUserService({ db, passwords, auditEmailKey }: UserServiceDeps): UserService {
+  const emailKey = auditEmailKey ?? randomBytes(32).toString("base64url");
   // Hashed lazily with the configured hasher, so an unknown email costs exactly what a known one does.
   let dummyHash: Promise<string> | undefined;
   const getDummyHash = () => {
@@ -148,19 +169,40 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
   };
 
   return {
-    async register({ email, password, fullName }) {
+    async register({ email, password, fullName }, context = {}) {
       const hashedPassword = await passwords.hash(password);
-      return createUser(db, { email, hashedPassword, fullName: fullName ?? null });
+      return withTransaction(async (tx) => {
+        const user = await createUser(tx, { email, hashedPassword, fullName: fullName ?? null });
+        await recordAuditEvent(
+          tx,
+          { type: "user.registered", userId: user.id },
+          userContext(context, user.id),
+        );
+        return user;
+      });
     },
 
-    async authenticate({ email, password }) {
+    async authenticate({ email, password }, context = {}) {
       const record = await getUserByEmail(db, email);
       if (!record) {
         await passwords.verify(password, await getDummyHash());
+        await recordLoginFailure(
+          {
+            userId: null,
+            details: { reason: "unknown_email", email_hmac: emailFingerprint(emailKey, email) },
+          },
+          context,
+        );
         throw new InvalidCredentialsError();
       }
-      if (!(await passwords.verify(password, record.hashedPassword))) throw new InvalidCredentialsError();
-      if (!record.isActive) throw new InactiveUserError();
+      if (!(await passwords.verify(password, record.hashedPassword))) {
+        await recordLoginFailure({ userId: record.id, details: { reason: "wrong_password" } }, context);
+        throw new InvalidCredentialsError();
+      }
+      if (!record.isActive) {
+        await recordLoginFailure({ userId: record.id, details: { reason: "inactive" } }, context);
+        throw new InactiveUserError();
+      }
       return toUser(record);
     },
 
@@ -170,16 +212,23 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
       return user;
     },
 
-    async getActiveUserForToken({ userId, issuedAt }) {
-      const user = await getUserById(db, userId);
+    async getActiveUserForToken({ userId, issuedAt, sessionId }) {
+      let user: User | null;
+      if (sessionId === undefined) {
+        user = await getUserById(db, userId);
+      } else {
+        const found = await getUserWithSession(db, userId, sessionId);
+        if (found && !found.sessionLive) throw new TokenRevokedError();
+        user = found?.user ?? null;
+      }
       if (!user) throw new UserNotFoundError();
       if (!user.isActive) throw new InactiveUserError();
       if (issuedAt < tokensValidFrom(user)) throw new TokenRevokedError();
       return user;
     },
 
-    async updateProfile(userId, { email, fullName }) {
-      return applyPatch(userId, { email, fullName });
+    async updateProfile(userId, { email, fullName }, context = {}) {
+      return applyPatch(userId, { email, fullName }, { context: userContext(context, userId) });
     },
 
     async confirmPassword(userId, password) {
@@ -188,7 +237,7 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
       if (!(await passwords.verify(password, record.hashedPassword))) throw new IncorrectPasswordError();
     },
 
-    async changePassword(userId, { currentPassword, newPassword }) {
+    async changePassword(userId, { currentPassword, newPassword }, context = {}) {
       const record = await getUserRecordById(db, userId);
       if (!record) throw new UserNotFoundError();
       if (!(await passwords.verify(currentPassword, record.hashedPassword)))
@@ -198,26 +247,26 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
       return applyPatch(
         userId,
         { hashedPassword: await passwords.hash(newPassword) },
-        { expectedHash: record.hashedPassword },
+        { expectedHash: record.hashedPassword, context: userContext(context, userId) },
       );
     },
 
-    async deleteAccount(userId) {
-      await removeUser(userId);
+    async deleteAccount(userId, context = {}) {
+      await removeUser(userId, userContext(context, userId));
     },
 
     async listUsers(page) {
       return listUsers(db, page);
     },
 
-    async adminUpdateUser(userId, { email, fullName, isActive, isSuperuser, password }) {
+    async adminUpdateUser(userId, { email, fullName, isActive, isSuperuser, password }, context = {}) {
       const patch: UserPatch = { email, fullName, isActive, isSuperuser };
       if (password !== undefined) patch.hashedPassword = await passwords.hash(password);
-      return applyPatch(userId, patch);
+      return applyPatch(userId, patch, { context, byAdmin: true });
     },
 
-    async adminDeleteUser(userId) {
-      await removeUser(userId);
+    async adminDeleteUser(userId, context = {}) {
+      await removeUser(userId, context);
     },
 
     async ensureSuperuser({ email, password, fullName }) {
@@ -254,7 +303,11 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
   async function applyPatch(
     userId: string,
     patch: UserPatch,
-    { expectedHash }: { expectedHash?: string } = {},
+    {
+      expectedHash,
+      context = {},
+      byAdmin = false,
+    }: { expectedHash?: string; context?: AuditContext; byAdmin?: boolean } = {},
   ): Promise<User> {
     if (Object.values(patch).every((value) => value === undefined)) return getExisting(userId);
     const mayRemoveSuperuser = patch.isSuperuser === false || patch.isActive === false;
@@ -271,10 +324,61 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
       } else if (patch.email !== undefined && normalizeEmail(patch.email) !== normalizeEmail(current.email)) {
         await spendOutstandingTokens(tx, { userId, now: at });
       }
-      return updateUser(tx, userId, values);
+      const user = await updateUser(tx, userId, values);
+      if (user) await recordChange(tx, current, user, patch, { context, byAdmin, at });
+      return user;
     });
     if (!updated) throw new UserNotFoundError();
     return updated;
+  }
+
+  /**
+   * The security-log events and notice mails of a committed patch, in its transaction. A superuser's
+   * change is one `user.updated_by_admin` naming the fields (never their values); the user's own change
+   * of password or email is logged and mailed (an email change to the old address, so its owner learns).
+   */
+  async function recordChange(
+    tx: Db,
+    before: UserRecord,
+    after: User,
+    patch: UserPatch,
+    { context, byAdmin, at }: { context: AuditContext; byAdmin: boolean; at: Date },
+  ): Promise<void> {
+    const emailChanged = after.email !== before.email;
+    if (byAdmin) {
+      const fields = Object.entries(patch)
+        .filter(([, value]) => value !== undefined)
+        .map(([field]) => (field === "hashedPassword" ? "password" : snakeCase(field)));
+      await recordAuditEvent(
+        tx,
+        { type: "user.updated_by_admin", userId: after.id, details: { fields } },
+        context,
+        at,
+      );
+      return;
+    }
+    if (patch.hashedPassword !== undefined) {
+      await recordAuditEvent(tx, { type: "password.changed", userId: after.id }, context, at);
+      await queueMail(tx, { kind: "password_changed", to: after.email, data: { at: at.toISOString() } }, at);
+    }
+    if (emailChanged) {
+      await recordAuditEvent(tx, { type: "email.changed", userId: after.id }, context, at);
+      await queueMail(
+        tx,
+        { kind: "email_changed", to: before.email, data: { at: at.toISOString(), new_email: after.email } },
+        at,
+      );
+    }
+  }
+
+  /** Outside any transaction: a failed login changes nothing, so the event is all there is to commit. */
+  async function recordLoginFailure(
+    event: Pick<AuditEventInput, "userId" | "details">,
+    context: AuditContext,
+  ): Promise<void> {
+    await withTransaction((tx) =>
+      recordAuditEvent(tx, { type: "login.failed", ...event }, { ...context, actor: { type: "system" } }),
+    );
   }
 
   async function withTransaction<T>(work: (tx: Db) => Promise<T>): Promise<T> {
@@ -292,14 +396,23 @@ export function createUserService({ db, passwords }: UserServiceDeps): UserServi
     return user;
   }
 
-  async function removeUser(userId: string): Promise<void> {
+  async function removeUser(userId: string, context: AuditContext): Promise<void> {
     const deleted = await withActiveSuperusersLocked(db, async (tx, superuserIds) => {
       assertNotLastSuperuser(userId, superuserIds);
-      return deleteUser(tx, userId);
+      const gone = await deleteUser(tx, userId);
+      if (gone) await recordAuditEvent(tx, { type: "user.deleted", userId }, context);
+      return gone;
     });
     if (!deleted) throw new UserNotFoundError();
   }
 }
+
+/** The actor defaults to the subject user: what a user does to their own account. */
+function userContext(context: AuditContext, userId: string): AuditContext {
+  return context.actor ? context : { ...context, actor: { type: "user", id: userId } };
+}
+
+const snakeCase = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
 function assertNotLastSuperuser(userId: string, activeSuperuserIds: string[]): void {
   if (activeSuperuserIds.length === 1 && activeSuperuserIds[0] === userId) throw new LastSuperuserError();

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import { requireSuperuser } from "../../../middleware/require-superuser.js";
 import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
@@ -96,20 +97,24 @@ export function adminUsersRoutes(deps: AppDeps) {
     })
     .openapi({ ...updateUserRoute(bodies), middleware: [authenticated, superuser] as const }, async (c) => {
       const body = c.req.valid("json");
-      const user = await users.adminUpdateUser(c.req.valid("param").id, {
-        email: body.email,
-        fullName: body.full_name,
-        isActive: body.is_active,
-        isSuperuser: body.is_superuser,
-        password: body.password,
-      });
+      const user = await users.adminUpdateUser(
+        c.req.valid("param").id,
+        {
+          email: body.email,
+          fullName: body.full_name,
+          isActive: body.is_active,
+          isSuperuser: body.is_superuser,
+          password: body.password,
+        },
+        auditContextOf(c, deps, { asSuperuser: true }),
+      );
       // A changed email is unverified again (core clears the flag): its owner gets a link to confirm it.
       if (body.email !== undefined && user.emailVerifiedAt === null)
         await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 200);
     })
     .openapi({ ...deleteUserRoute, middleware: [authenticated, superuser] as const }, async (c) => {
-      await users.adminDeleteUser(c.req.valid("param").id);
+      await users.adminDeleteUser(c.req.valid("param").id, auditContextOf(c, deps, { asSuperuser: true }));
       return c.body(null, 204);
     });
 }

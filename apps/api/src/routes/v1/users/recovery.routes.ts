@@ -6,6 +6,7 @@ import type { User } from "@app/core";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import { createAccountBudget } from "../../../middleware/account-budget.js";
 import { accountSubject, enforce, rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
@@ -143,7 +144,10 @@ export function recoveryRoutes(deps: AppDeps) {
     })
     .openapi({ ...passwordResetConfirmRoute(bodies), middleware: [byAddress] as const }, async (c) => {
       const body = c.req.valid("json");
-      const user = await recovery.resetPassword({ token: body.token, newPassword: body.new_password });
+      const user = await recovery.resetPassword(
+        { token: body.token, newPassword: body.new_password },
+        auditContextOf(c, deps),
+      );
       // Whoever held the mailbox chose the new password: guesses at the old one no longer lock it.
       await passwordGuesses.clearEverywhere(user.email);
       c.var.logger?.info({ userId: user.id }, "password reset");
@@ -151,7 +155,7 @@ export function recoveryRoutes(deps: AppDeps) {
     })
     .openapi({ ...verifyEmailRoute, middleware: [byAddress] as const }, async (c) => {
       const { token } = c.req.valid("json");
-      const user = await recovery.verifyEmail(token);
+      const user = await recovery.verifyEmail(token, auditContextOf(c, deps));
       c.var.logger?.info({ userId: user.id }, "email verified");
       return c.body(null, 204);
     })

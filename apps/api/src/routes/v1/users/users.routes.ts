@@ -3,6 +3,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import type { LoginOutcome, Metrics } from "../../../metrics.js";
 import { createAccountBudget } from "../../../middleware/account-budget.js";
 import { accountSubject, enforce, rateLimitByAddress } from "../../../middleware/rate-limit.js";
@@ -101,7 +102,7 @@ const logoutRoute = createRoute({
   tags: ["users"],
   summary: "Sign out: revoke this refresh token's session",
   description:
-    "Revokes the refresh token and every token rotated from the same login. An unknown or already spent token also answers 204. Access tokens already issued stay valid until they expire (use logout-all to refuse them too).",
+    "Ends the session of this refresh token: it and every token rotated from the same login are revoked, and the session's access tokens are refused from the next request on. An unknown or already spent token also answers 204.",
   request: {
     body: { required: true, content: { "application/json": { schema: refreshTokenBodySchema } } },
   },
@@ -235,11 +236,14 @@ export function usersRoutes(deps: AppDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi({ ...registerRoute(bodies), middleware: [registerByAddress] as const }, async (c) => {
       const body = c.req.valid("json");
-      const user = await users.register({
-        email: body.email,
-        password: body.password,
-        fullName: body.full_name ?? null,
-      });
+      const user = await users.register(
+        {
+          email: body.email,
+          password: body.password,
+          fullName: body.full_name ?? null,
+        },
+        auditContextOf(c, deps),
+      );
       await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 201, { Location: `/v1/users/${user.id}` });
     })
@@ -258,28 +262,33 @@ export function usersRoutes(deps: AppDeps) {
             ? { email: body.username, password: body.password }
             : { email: body.email, password: body.password };
         await passwordGuesses.spend(c, credentials.email);
-        const user = await users.authenticate(credentials);
+        const audit = auditContextOf(c, deps);
+        const user = await users.authenticate(credentials, audit);
         await passwordGuesses.clearAfterSuccess(c, credentials.email);
         // Checked after the password, so only the account's owner learns that it is unverified.
         if (deps.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
         c.set("user", user);
-        return c.json(toTokenResponse(await sessions.start(user)), 200, NO_STORE);
+        return c.json(toTokenResponse(await sessions.start(user, audit)), 200, NO_STORE);
       },
     )
     .openapi(
       { ...refreshRoute(deps.requireVerifiedEmail), middleware: [refreshByAddress] as const },
       async (c) => {
         const body = c.req.valid("json");
-        return c.json(toTokenResponse(await sessions.refresh(body.refresh_token)), 200, NO_STORE);
+        return c.json(
+          toTokenResponse(await sessions.refresh(body.refresh_token, auditContextOf(c, deps))),
+          200,
+          NO_STORE,
+        );
       },
     )
     .openapi(logoutRoute, async (c) => {
       // No oracle: whether the token existed, was spent or was live, the answer is the same.
-      await sessions.logout(c.req.valid("json").refresh_token);
+      await sessions.logout(c.req.valid("json").refresh_token, auditContextOf(c, deps));
       return c.body(null, 204);
     })
     .openapi({ ...logoutAllRoute, middleware: [authenticated] as const }, async (c) => {
-      await sessions.logoutAll(c.var.user.id);
+      await sessions.logoutAll(c.var.user.id, auditContextOf(c, deps));
       return c.body(null, 204);
     })
     .openapi({ ...meRoute, middleware: [authenticated] as const }, (c) =>
@@ -307,7 +316,11 @@ export function usersRoutes(deps: AppDeps) {
         await users.confirmPassword(current.id, body.current_password);
         await passwordGuesses.clearAfterSuccess(c, current.email);
       }
-      const user = await users.updateProfile(current.id, { email: body.email, fullName: body.full_name });
+      const user = await users.updateProfile(
+        current.id,
+        { email: body.email, fullName: body.full_name },
+        auditContextOf(c, deps),
+      );
       if (user.email !== current.email) await accountMail.sendVerification(user.id);
       return c.json(toUserResource(user), 200);
     })
@@ -315,15 +328,19 @@ export function usersRoutes(deps: AppDeps) {
       const body = c.req.valid("json");
       // A stolen access token must not become unlimited guesses at the password it does not reveal.
       await passwordGuesses.spend(c, c.var.user.email);
-      await users.changePassword(c.var.user.id, {
-        currentPassword: body.current_password,
-        newPassword: body.new_password,
-      });
+      await users.changePassword(
+        c.var.user.id,
+        {
+          currentPassword: body.current_password,
+          newPassword: body.new_password,
+        },
+        auditContextOf(c, deps),
+      );
       await passwordGuesses.clearAfterSuccess(c, c.var.user.email);
       return c.body(null, 204);
     })
     .openapi({ ...deleteMeRoute, middleware: [authenticated] as const }, async (c) => {
-      await users.deleteAccount(c.var.user.id);
+      await users.deleteAccount(c.var.user.id, auditContextOf(c, deps));
       return c.body(null, 204);
     });
 }
