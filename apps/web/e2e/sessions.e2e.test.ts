@@ -202,9 +202,9 @@ describe("the administrators' audit log and account page", () => {
     await waitForPath(page, "/audit-log");
     await page.locator(".event-list .event-item").first().waitFor();
 
-    await page.getByLabel("Account id").fill(user.id);
-    await page.getByLabel("Event").selectOption("login.succeeded");
-    await page.getByLabel("Per page").selectOption("10");
+    await page.getByLabel("Account id", { exact: true }).fill(user.id);
+    await page.getByLabel("Event type", { exact: true }).selectOption("login.succeeded");
+    await page.getByLabel("Per page", { exact: true }).selectOption("10");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await page.waitForURL(
       (url) =>
@@ -236,9 +236,9 @@ describe("the administrators' audit log and account page", () => {
     expect(await ids()).toEqual(firstPage);
 
     // A filter the browser can check never reaches the API.
-    await page.getByLabel("Account id").fill("not-an-id");
+    await page.getByLabel("Account id", { exact: true }).fill("not-an-id");
     await page.getByRole("button", { name: "Apply filters" }).click();
-    expect(await page.getByLabel("Account id").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.getByLabel("Account id", { exact: true }).getAttribute("aria-invalid")).toBe("true");
     expect(new URL(page.url()).searchParams.get("user_id")).toBe(user.id);
 
     // The account's own page: its sessions (each can be ended) and its events.

@@ -35,35 +35,20 @@ export interface PasswordChange {
   new_password: string;
 }
 
-/** One signed-in session (a refresh-token family) as `GET …/sessions` lists it. */
-export interface SessionInfo {
-  id: string;
-  created_at: string;
-  last_used_at: string;
-  expires_at: string;
-  ip: string | null;
-  user_agent: string | null;
-  /** The server's short label for the user agent ("Firefox on Linux"), null when it has none. */
-  device: string | null;
-  /** True for the session whose access token made the request. */
-  current: boolean;
-}
+/** One signed-in session (a login) as `GET …/sessions` lists it; `current` marks this browser's. */
+export type SessionInfo = InferResponseType<
+  Rpc["v1"]["users"]["me"]["sessions"]["$get"],
+  200
+>["items"][number];
 
-/** One security-log entry; `user_id` is present in the superusers' audit log. */
-export interface SecurityEvent {
-  id: string;
-  type: string;
-  created_at: string;
-  ip: string | null;
-  user_agent: string | null;
-  details: Record<string, unknown>;
-  user_id?: string | null;
-}
+/** A page of the signed-in user's security log. */
+export type SecurityEventPage = InferResponseType<Rpc["v1"]["users"]["me"]["events"]["$get"], 200>;
 
-export interface SecurityEventPage {
-  items: SecurityEvent[];
-  next_cursor: string | null;
-}
+/** A page of the superusers' audit log: the same events, with the account each is about. */
+export type AuditEventPage = InferResponseType<Rpc["v1"]["audit-events"]["$get"], 200>;
+
+/** One security-log entry; `user_id` is there when it comes from the audit log. */
+export type SecurityEvent = SecurityEventPage["items"][number] & { user_id?: string | null };
 
 export interface AuditEventFilter {
   user_id?: string;
@@ -125,7 +110,7 @@ export interface ApiClient {
   listAuditEvents(
     filter: AuditEventFilter,
     page: { limit: number; cursor?: string | undefined },
-  ): Promise<SecurityEventPage>;
+  ): Promise<AuditEventPage>;
   /** Always resolves the same way whether or not the account exists (the API answers 202 either way). */
   requestPasswordReset(email: string): Promise<void>;
   confirmPasswordReset(request: { token: string; new_password: string }): Promise<void>;

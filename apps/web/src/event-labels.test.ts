@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventTypeLabel, isWarningEvent, KNOWN_EVENT_TYPES } from "./event-labels.js";
+import { eventDetailsText, eventTypeLabel, isWarningEvent, KNOWN_EVENT_TYPES } from "./event-labels.js";
 
 describe("eventTypeLabel", () => {
   it("names every type the contract lists", () => {
@@ -50,5 +50,16 @@ describe("eventTypeLabel", () => {
     expect(isWarningEvent("login.failed")).toBe(true);
     expect(isWarningEvent("refresh.reuse_detected")).toBe(true);
     expect(isWarningEvent("login.succeeded")).toBe(false);
+  });
+});
+
+describe("eventDetailsText", () => {
+  it("lists the details in words, leaving empty values out", () => {
+    expect(
+      eventDetailsText({ reason: "bad_password", device: "", session_id: "abc", attempts: 3, extra: null }),
+    ).toBe("reason: bad_password · session id: abc · attempts: 3");
+    expect(eventDetailsText({ changed: { is_active: false } })).toBe('changed: {"is_active":false}');
+    expect(eventDetailsText({})).toBe("");
+    expect(eventDetailsText(null)).toBe("");
   });
 });

@@ -39,3 +39,18 @@ export function eventTypeLabel(type: string): string {
 export function isWarningEvent(type: string): boolean {
   return WARNING_TYPES.has(type);
 }
+
+/**
+ * `{reason: "bad_password", attempts: 3}` → "reason: bad_password · attempts: 3", empty values left out.
+ * The API never puts a password, token, code or hash in `details`.
+ */
+export function eventDetailsText(details: Record<string, unknown> | null | undefined): string {
+  if (!details) return "";
+  return Object.entries(details)
+    .filter(([, value]) => value !== null && value !== undefined && value !== "")
+    .map(
+      ([key, value]) =>
+        `${key.replaceAll("_", " ")}: ${typeof value === "string" ? value : JSON.stringify(value)}`,
+    )
+    .join(" · ");
+}

@@ -49,6 +49,10 @@ export async function setup(project: TestProject): Promise<void> {
     BCRYPT_COST: "4",
     NODE_ENV: "test",
     JWT_SECRET: E2E_JWT_SECRET,
+    // Every test registers and signs in from 127.0.0.1: the per-address budgets are for one client, not
+    // for a whole suite sharing one server, and no browser test is about rate limits.
+    REGISTER_LIMIT_PER_ADDRESS: "1000",
+    LOGIN_LIMIT_PER_ADDRESS: "1000",
   });
   project.provide("baseUrl", server.url);
 }

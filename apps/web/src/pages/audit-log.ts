@@ -1,4 +1,4 @@
-import type { SecurityEventPage } from "../api-client.js";
+import type { AuditEventPage } from "../api-client.js";
 import { ApiError } from "../api-error.js";
 import {
   type AuditFilterValues,
@@ -49,7 +49,8 @@ export const auditLogPage: Page = async ({ api, query, navigate }) => {
       "aria-describedby",
       [hintElement ? `${id}-hint` : "", `${id}-error`].join(" ").trim(),
     );
-    return h("div", { class: "field" }, h("label", { for: id }, label), hintElement, control, error);
+    // The hint goes under the control so the filters' inputs line up across the row.
+    return h("div", { class: "field" }, h("label", { for: id }, label), control, hintElement, error);
   }
 
   const userInput = h("input", { type: "text", autocomplete: "off", spellcheck: "false" });
@@ -81,7 +82,7 @@ export const auditLogPage: Page = async ({ api, query, navigate }) => {
       "div",
       { class: "filters-grid" },
       field("user_id", "Account id", userInput, "The id shown on an account's page."),
-      field("type", "Event", typeSelect),
+      field("type", "Event type", typeSelect),
       field("since", "From", sinceInput),
       field("until", "Until", untilInput),
       field("per_page", "Per page", perPageSelect),
@@ -142,7 +143,7 @@ export const auditLogPage: Page = async ({ api, query, navigate }) => {
   async function load(target: CursorTrail): Promise<void> {
     if (!parsed.ok) return;
     list.setAttribute("aria-busy", "true");
-    let page: SecurityEventPage;
+    let page: AuditEventPage;
     try {
       page = await api.listAuditEvents(parsed.filter, { limit: parsed.limit, cursor: currentCursor(target) });
     } finally {

@@ -7,7 +7,7 @@ import { ApiError } from "../api-error.js";
 import { appendPage, emptyLoadMore, type LoadMoreState } from "../cursor-paging.js";
 import { deviceLabel } from "../device-label.js";
 import { h, link } from "../dom.js";
-import { eventTypeLabel, isWarningEvent } from "../event-labels.js";
+import { eventDetailsText, eventTypeLabel, isWarningEvent } from "../event-labels.js";
 import { feedbackFor } from "../form.js";
 import { timeElement } from "./session-list.js";
 
@@ -24,7 +24,7 @@ export function eventItem(event: SecurityEvent, options: EventItemOptions = {}):
     { class: "event-meta" },
     timeElement(event.created_at),
     event.ip ? h("span", {}, `IP ${event.ip}`) : null,
-    event.user_agent ? h("span", {}, deviceLabel(event.user_agent)) : null,
+    event.user_agent ? h("span", {}, eventDevice(event)) : null,
   );
   if (options.showUser) {
     meta.append(
@@ -33,7 +33,7 @@ export function eventItem(event: SecurityEvent, options: EventItemOptions = {}):
         : h("span", {}, "No account"),
     );
   }
-  const details = options.showDetails ? detailsText(event.details) : "";
+  const details = options.showDetails ? eventDetailsText(event.details) : "";
   return h(
     "li",
     { class: `event-item${warning ? " is-warning" : ""}`, "data-event-type": event.type },
@@ -48,12 +48,10 @@ export function eventItem(event: SecurityEvent, options: EventItemOptions = {}):
   );
 }
 
-/** `{reason: "bad_password"}` → "reason: bad_password"; the API never puts a secret in `details`. */
-export function detailsText(details: Record<string, unknown> | null | undefined): string {
-  if (!details) return "";
-  return Object.entries(details)
-    .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
-    .join(" · ");
+/** The server's device label when it recorded one, else ours from the user agent. */
+function eventDevice(event: SecurityEvent): string {
+  const recorded = event.details["device"];
+  return typeof recorded === "string" && recorded !== "" ? recorded : deviceLabel(event.user_agent);
 }
 
 export interface LoadMoreEventsOptions {

@@ -69,7 +69,8 @@ export function sessionList(options: SessionListOptions): SessionList {
   }
 
   function renderSession(session: SessionInfo): HTMLLIElement {
-    const device = session.device ?? deviceLabel(session.user_agent);
+    // The server's label, else ours: it has none for agents it cannot parse (scripts, unusual browsers).
+    const device = session.device || deviceLabel(session.user_agent);
     const place = session.ip ?? "unknown address";
     const item = h(
       "li",
