@@ -12,7 +12,7 @@ import type { ClientAddressResolver } from "./client-address.js";
 import type { HttpSettings, RateLimitSettings } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { AccountMail } from "./mail/account-mail.js";
-import type { MailQueue } from "./mail/mail-queue.js";
+import type { MailQueue, MailTransport } from "./mail/mail-queue.js";
 import type { Metrics } from "./metrics.js";
 
 /** What `createApp` needs; `server.ts` builds the real ones once per process, tests build their own. */
@@ -31,6 +31,8 @@ export interface AppDeps {
   recovery: AccountRecoveryService;
   /** The outgoing mail queue (tests await `mail.idle()`). */
   mail: MailQueue;
+  /** Where the outbox sender delivers (`SMTP_URL`); absent when mail is not configured. */
+  mailTransport?: MailTransport | undefined;
   accountMail: AccountMail;
   /** Login refuses unverified accounts with 403 when true. */
   requireVerifiedEmail: boolean;

@@ -82,6 +82,7 @@ export async function createDeps(
     http: config.http,
     recovery,
     mail,
+    mailTransport: transport,
     accountMail: createAccountMail({ recovery, mail, publicUrl: config.publicUrl }),
     requireVerifiedEmail: config.requireVerifiedEmail,
     audit: { storeIp: config.audit.storeIp },

@@ -16,6 +16,7 @@ import { announceWorkerListening } from "./cluster.js";
 import type { Config } from "./config.js";
 import { createDeps, ensureFirstSuperuser } from "./deps.js";
 import { closeLogger, type Logger } from "./logger.js";
+import { startOutboxSender } from "./mail/outbox-sender.js";
 import { startMaintenance } from "./maintenance.js";
 
 /** Hono's fetch: the runtime passes its own bindings as the second argument (they become `c.env`). */
@@ -62,6 +63,14 @@ export async function startService(
       logger,
       settings: config.maintenance,
       metrics: deps.metrics,
+    }),
+    startOutboxSender({
+      database: deps.database,
+      transport: deps.mailTransport,
+      logger,
+      env: config.env,
+      publicUrl: config.publicUrl,
+      pollIntervalMs: config.outbox.pollIntervalMs,
     }),
   ];
   const app = createApp(deps);

@@ -50,10 +50,18 @@ describe("scheduled sweep of spent tokens", () => {
   });
 
   it("MAINTENANCE_INTERVAL_SECONDS and MAINTENANCE_BATCH_SIZE: defaults and overrides", () => {
-    expect(loadConfig({}).maintenance).toEqual({ intervalSeconds: 600, batchSize: 1000 });
+    expect(loadConfig({}).maintenance).toEqual({
+      intervalSeconds: 600,
+      batchSize: 1000,
+      auditRetentionDays: 365,
+    });
     expect(
-      loadConfig({ MAINTENANCE_INTERVAL_SECONDS: "0", MAINTENANCE_BATCH_SIZE: "50" }).maintenance,
-    ).toEqual({ intervalSeconds: 0, batchSize: 50 });
+      loadConfig({
+        MAINTENANCE_INTERVAL_SECONDS: "0",
+        MAINTENANCE_BATCH_SIZE: "50",
+        AUDIT_RETENTION_DAYS: "30",
+      }).maintenance,
+    ).toEqual({ intervalSeconds: 0, batchSize: 50, auditRetentionDays: 30 });
   });
 
   it("runs in batches, and stop() waits for the sweep in progress", async () => {
