@@ -19,6 +19,7 @@ import { resetPasswordPage } from "./pages/reset-password.js";
 import { signInPage } from "./pages/sign-in.js";
 import { usersPage } from "./pages/users.js";
 import { verifyEmailPage } from "./pages/verify-email.js";
+import { matchPath } from "./path-params.js";
 import { createSessionTokenStore } from "./session.js";
 
 /** guest: signed-out only; public: anyone (links from emails); user/superuser: signed-in. */
@@ -38,8 +39,8 @@ const ROUTES: Record<string, { page: Page; access: Access }> = {
 };
 
 /** Routes with a value in the path, tried in order after the fixed ones. */
-const PATTERN_ROUTES: { pattern: RegExp; names: string[]; page: Page; access: Access }[] = [
-  { pattern: /^\/users\/([^/]+)$/, names: ["id"], page: adminUserPage, access: "superuser" },
+const PATTERN_ROUTES: { pattern: string; page: Page; access: Access }[] = [
+  { pattern: "/users/:id", page: adminUserPage, access: "superuser" },
 ];
 
 function matchRoute(
@@ -48,17 +49,8 @@ function matchRoute(
   const fixed = ROUTES[pathname];
   if (fixed) return { ...fixed, params: {} };
   for (const route of PATTERN_ROUTES) {
-    const match = route.pattern.exec(pathname);
-    if (!match) continue;
-    const params: Record<string, string> = {};
-    for (const [index, name] of route.names.entries()) {
-      try {
-        params[name] = decodeURIComponent(match[index + 1] ?? "");
-      } catch {
-        return undefined;
-      }
-    }
-    return { page: route.page, access: route.access, params };
+    const params = matchPath(route.pattern, pathname);
+    if (params) return { page: route.page, access: route.access, params };
   }
   return undefined;
 }
