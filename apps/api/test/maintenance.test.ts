@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
 import { startMaintenance } from "../src/maintenance.js";
+import { createMetrics } from "../src/metrics.js";
 import { runtimes, startServer } from "./support/server-process.js";
 import { captureLogs } from "./support/test-app.js";
 
@@ -64,18 +65,24 @@ describe("scheduled sweep of spent tokens", () => {
     ).toEqual({ intervalSeconds: 0, batchSize: 50, auditRetentionDays: 30 });
   });
 
-  it("runs in batches, and stop() waits for the sweep in progress", async () => {
+  it("runs in batches, stop() waits for the sweep in progress, and /metrics counts what it removed", async () => {
     const { count } = await seedStaleTokens(t);
     const logs = captureLogs();
+    const metrics = createMetrics();
     const maintenance = startMaintenance({
       database: t.database,
       logger: createLogger({ env: "test", logLevel: "info" }, logs.stream),
       settings: { intervalSeconds: 0, batchSize: 2 },
+      metrics,
     });
     const sweeping = maintenance.runOnce();
     await maintenance.stop();
     expect(await count()).toBe(1);
-    expect((await sweeping)?.oneTimeTokens).toBeGreaterThanOrEqual(5);
+    const removed = (await sweeping)?.oneTimeTokens ?? 0;
+    expect(removed).toBeGreaterThanOrEqual(5);
+    expect(await metrics.registry.metrics()).toContain(
+      `maintenance_swept_rows_total{table="oneTimeTokens",service="user-management-api"} ${removed}`,
+    );
   });
 
   it.each(runtimes)(

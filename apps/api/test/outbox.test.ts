@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { outbox } from "@app/core";
 import { openTestDatabase, type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -109,4 +112,43 @@ describe("outbox: security notices survive a crash and go out once across proces
       await Promise.all([a.stop("SIGTERM"), b.stop("SIGTERM")]);
     }
   }, 120_000);
+});
+
+describe("outbox on the embedded database (PGlite, one process at a time)", () => {
+  it("killed with -9 right after the commit: the restarted process sends the mail, once", async () => {
+    const smtp = await startSmtpServer();
+    const dataDir = await mkdtemp(join(tmpdir(), "um-outbox-"));
+    const env = (extra: Record<string, string>) => ({
+      DATA_DIR: dataDir,
+      BCRYPT_COST: "4",
+      JWT_SECRET: SECRET,
+      MAINTENANCE_INTERVAL_SECONDS: "0",
+      ...extra,
+    });
+    const email = uniqueEmail("pglite-crash");
+    const received = () =>
+      smtp.messages.filter(
+        (message) =>
+          message.subject === "Your password was changed" && JSON.stringify(message.to).includes(email),
+      );
+    try {
+      const doomed = await startServer(env({ OUTBOX_POLL_INTERVAL_MS: "0" }), 120_000);
+      try {
+        await changePassword(doomed, email);
+      } finally {
+        await doomed.stop("SIGKILL");
+      }
+      const next = await startServer(env({ SMTP_URL: smtp.url, OUTBOX_POLL_INTERVAL_MS: "100" }), 120_000);
+      try {
+        expect(await waitFor(() => received().length > 0, 30_000)).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        expect(received()).toHaveLength(1);
+      } finally {
+        expect(await next.stop("SIGTERM")).toBe(0);
+      }
+    } finally {
+      await smtp.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });

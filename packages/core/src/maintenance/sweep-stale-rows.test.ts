@@ -1,7 +1,10 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { oneTimeTokens, refreshTokens } from "../db/schema.js";
+import { recordAuditEvent } from "../audit/audit-log.js";
+import { auditEvents, oneTimeTokens, outbox, refreshTokens, sessions } from "../db/schema.js";
 import { issueOneTimeToken, redeemOneTimeToken } from "../one-time-tokens/one-time-token-repository.js";
+import { markMailSent, queueMail } from "../outbox/outbox.js";
+import { insertSession } from "../sessions/session-repository.js";
 import { createSessionService, hashToken } from "../sessions/session-service.js";
 import {
   createCountingHasher,
@@ -163,5 +166,54 @@ describe.each(testDatabaseKinds)("sweepStaleRows on %s", (kind) => {
         .from(oneTimeTokens)
         .where(inArray(oneTimeTokens.userId, [user.id])),
     ).toHaveLength(1);
+  });
+
+  it("deletes sessions ended over 90 days ago, events past retention and mail sent a week ago; keeps the rest", async () => {
+    const user = await newUser();
+    const now = Date.now();
+    const DAY = 24 * HOUR;
+    const db = t.database.db;
+    const session = (id: string, expiresAt: number, revokedAt: number | null) =>
+      insertSession(db, {
+        id,
+        userId: user.id,
+        at: new Date(expiresAt - 30 * DAY),
+        expiresAt: new Date(expiresAt),
+        ip: null,
+        userAgent: null,
+        device: "Firefox on Linux",
+      }).then(() =>
+        revokedAt === null
+          ? undefined
+          : db
+              .update(sessions)
+              .set({ revokedAt: new Date(revokedAt) })
+              .where(eq(sessions.id, id)),
+      );
+    const ids = Array.from({ length: 4 }, () => crypto.randomUUID());
+    await session(ids[0] ?? "", now - 91 * DAY, null); // expired long ago
+    await session(ids[1] ?? "", now + 10 * DAY, now - 100 * DAY); // ended long ago
+    await session(ids[2] ?? "", now - 10 * DAY, null); // expired recently: its device still counts
+    await session(ids[3] ?? "", now + 10 * DAY, null); // live
+    await recordAuditEvent(db, { type: "login.failed", userId: user.id }, {}, new Date(now - 40 * DAY));
+    await recordAuditEvent(db, { type: "login.failed", userId: user.id }, {}, new Date(now - 20 * DAY));
+    await queueMail(db, { kind: "password_changed", to: user.email, data: {} }, new Date(now - 9 * DAY));
+    await queueMail(db, { kind: "password_changed", to: user.email, data: {} }, new Date(now - 9 * DAY));
+    const [oldMail, pendingMail] = await db.select().from(outbox).where(eq(outbox.recipient, user.email));
+    await markMailSent(db, oldMail?.id ?? "", new Date(now - 8 * DAY));
+
+    const result = await sweepStaleRows(db, {
+      before: new Date(now),
+      batchSize: 1,
+      maxBatches: 10,
+      auditRetentionDays: 30,
+    });
+    expect(result).toMatchObject({ sessions: 2, auditEvents: 1, outbox: 1, skipped: false });
+    const left = await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, user.id));
+    expect(left.map((row) => row.id).sort()).toEqual([ids[2], ids[3]].sort());
+    expect(await db.select().from(auditEvents).where(eq(auditEvents.userId, user.id))).toHaveLength(2);
+    expect(
+      (await db.select().from(outbox).where(eq(outbox.recipient, user.email))).map((row) => row.id),
+    ).toEqual([pendingMail?.id]);
   });
 });

@@ -2,6 +2,7 @@ import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem } from "../../../../test/support/problem.js";
 import { createTestApp, type TestApp, type TokenBody } from "../../../../test/support/test-app.js";
+import { createClientAddressResolver } from "../../../client-address.js";
 
 const PASSWORD = "correct horse battery";
 const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
@@ -186,5 +187,34 @@ describe.each(testDatabaseKinds)("security log API on %s", (kind) => {
     const metrics = await (await t.request("/metrics")).text();
     expect(metrics).toMatch(/audit_events_total\{[^}]*type="login\.succeeded"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/audit_events_total\{[^}]*type="login\.failed"[^}]*\} [1-9]/);
+  });
+});
+
+describe.each(testDatabaseKinds)("client addresses in sessions and the log on %s", (kind) => {
+  it.each([true, false])("AUDIT_STORE_IP=%s", async (storeIp) => {
+    const t = await createTestApp(kind, {
+      clientAddress: createClientAddressResolver({ trustProxyHops: 1 }),
+      audit: { storeIp },
+    });
+    try {
+      const email = uniqueEmail("address");
+      await t.register(email, PASSWORD);
+      const login = await t.postJson(
+        "/v1/users/login",
+        { email, password: PASSWORD },
+        { "x-forwarded-for": "203.0.113.7", "user-agent": FIREFOX },
+      );
+      const { access_token } = (await login.json()) as TokenBody;
+      const auth = { authorization: `Bearer ${access_token}` };
+      const sessions = (await (await t.request("/v1/users/me/sessions", { headers: auth })).json()) as {
+        items: { ip: string | null; user_agent: string | null }[];
+      };
+      const events = (await (await t.request("/v1/users/me/events", { headers: auth })).json()) as EventPage;
+      const expected = storeIp ? "203.0.113.7" : null;
+      expect(sessions.items.map((s) => [s.ip, s.user_agent])).toEqual([[expected, FIREFOX]]);
+      expect(events.items[0]).toMatchObject({ type: "login.succeeded", ip: expected, user_agent: FIREFOX });
+    } finally {
+      await t.dispose();
+    }
   });
 });
