@@ -91,7 +91,9 @@ export function sessionList(options: SessionListOptions): SessionList {
           h("span", {}, "Last active ", timeElement(session.last_used_at)),
           h("span", {}, "Signed in ", timeElement(session.created_at)),
         ),
-        session.user_agent ? h("p", { class: "session-agent" }, session.user_agent) : null,
+        session.user_agent && session.user_agent !== device
+          ? h("p", { class: "session-agent" }, session.user_agent)
+          : null,
       ),
     );
     if (session.current && options.offerSignOutOthers) return item;
