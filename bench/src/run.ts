@@ -3,7 +3,7 @@
  * autocannon from a separate process, with the ceilings it is judged against measured in the same run.
  *
  * Order (defaults, ~2.5 min): bcrypt ceiling 5 s → database ceiling 5 s → /health 10 s (framework
- * ceiling) → /me 10 s → login 20 s → registration 20 s → failed login 20 s → seed 1M users (~15 s) →
+ * ceiling) → /me 10 s → /me with JWT_ALGORITHM=HS256 10 s (a second server) → login 20 s → registration 20 s → failed login 20 s → seed 1M users (~15 s) →
  * database ceiling 5 s → /me 10 s → login 20 s. See the README's Performance section.
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
@@ -15,7 +15,8 @@ import { createServer } from "node:net";
 import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTokenService, hashPassword } from "@app/auth";
+import { createKeySetProvider, createTokenService, hashPassword, type TokenService } from "@app/auth";
+import { createDatabase, createSigningKeyStore } from "@app/core";
 import postgres from "postgres";
 import {
   type BcryptCeilingSpec,
@@ -49,6 +50,8 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const PASSWORD = "bench-password-1234";
 /** Rate limits are set out of reach rather than switched off, so the limiter's cost is in the numbers. */
 const UNREACHABLE_LIMIT = "1000000000";
+/** `iss` the bench's servers stamp and require; the bench mints its /me tokens with the same. */
+const BENCH_ISSUER = "http://bench.invalid";
 
 const children = new Set<ChildProcess>();
 let serverExited = () => false;
@@ -180,6 +183,7 @@ async function startServer(
   options: BenchOptions,
   databaseUrl: string,
   secret: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<RunningServer> {
   const port = await freePort();
   const nodeArgs = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.cpuProfDir)}`] : [];
@@ -206,6 +210,8 @@ async function startServer(
       LOGIN_LIMIT_PER_ADDRESS: UNREACHABLE_LIMIT,
       REGISTER_LIMIT_PER_ADDRESS: UNREACHABLE_LIMIT,
       RATE_LIMIT_WINDOW_SECONDS: "60",
+      JWT_ISSUER: BENCH_ISSUER,
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -226,8 +232,8 @@ async function startServer(
   let coldStartMs: number | undefined;
   while (coldStartMs === undefined) {
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}:\n${output}`);
-    if (performance.now() - begun > 30_000)
-      throw new Error(`the server did not answer /health in 30 s:\n${output}`);
+    if (performance.now() - begun > 60_000)
+      throw new Error(`the server did not answer /health in 60 s:\n${output}`);
     if ((await getStatus(port, "/health")) === 200) coldStartMs = Math.round(performance.now() - begun);
     else await new Promise((r) => setTimeout(r, 2));
   }
@@ -255,8 +261,9 @@ async function runPhase(
   spec: Omit<LoadSpec, "kind">,
   ceiling: { name: CeilingName; rate: number | undefined } | undefined,
   databaseCeiling?: number | undefined,
+  variant?: string,
 ): Promise<PhaseResult> {
-  const name = `${kind === "me" ? "/me" : kind} @${shortCount(spec.users)}`;
+  const name = `${kind === "me" ? "/me" : kind}${variant ? ` ${variant}` : ""} @${shortCount(spec.users)}`;
   phasePeaks();
   const summary = await withProgress(name, spec.durationSeconds, async () => {
     const worker = forkWorker("load-worker.js");
@@ -295,6 +302,27 @@ async function runPhase(
       `statuses ${JSON.stringify(phase.statusCounts)}, errors ${phase.errors + phase.timeouts}`,
   );
   return phase;
+}
+
+/** A token service that signs like the server: EdDSA with the active key in the database. */
+async function eddsaTokensOf(databaseUrl: string, secret: string): Promise<TokenService> {
+  const database = await createDatabase({ url: databaseUrl, poolSize: 1 });
+  try {
+    const { active } = await createSigningKeyStore({
+      db: database.db,
+      secret,
+      accessTokenTtlSeconds: 3600,
+    }).load();
+    return createTokenService({
+      algorithm: "EdDSA",
+      keys: createKeySetProvider({ activeKid: active.kid, keys: [{ ...active }] }),
+      ttlSeconds: 3600,
+      issuer: BENCH_ISSUER,
+      audience: "user-management",
+    });
+  } finally {
+    await database.close();
+  }
 }
 
 function databaseUrlFor(base: string, name: string): string {
@@ -376,11 +404,19 @@ async function main(options: BenchOptions): Promise<void> {
   };
   let memory: MemoryPeaks | undefined;
 
-  const tokens = createTokenService({ secret, ttlSeconds: 3600 });
-  const tokensFor = async (users: number) =>
+  // /me tokens are minted here, as the server would sign them: EdDSA with the active key it created
+  // at start-up (read with the same secret), and HS256 for the comparison phase.
+  const tokens = await eddsaTokensOf(databaseUrl, secret);
+  const hs256Tokens = createTokenService({
+    secret,
+    ttlSeconds: 3600,
+    issuer: BENCH_ISSUER,
+    audience: "user-management",
+  });
+  const tokensFor = async (users: number, service: TokenService = tokens) =>
     Promise.all(
       Array.from({ length: 1000 }, async () => {
-        const issued = await tokens.issue({ subject: idOf(1 + Math.floor(Math.random() * users)) });
+        const issued = await service.issue({ subject: idOf(1 + Math.floor(Math.random() * users)) });
         return issued.token;
       }),
     );
@@ -453,6 +489,30 @@ async function main(options: BenchOptions): Promise<void> {
   const framework = () => ({ name: "framework" as const, rate: ceilings.framework });
   const bcryptCeiling = () => ({ name: "bcrypt" as const, rate: ceilings.bcrypt });
 
+  // The same /me load against a second server that signs and verifies HS256, on the same database:
+  // what the default EdDSA costs. Its memory peaks are the main server's (the sampler follows that one).
+  const hs256MePhase = async (users: number) => {
+    const hs256 = await startServer(options, databaseUrl, secret, { JWT_ALGORITHM: "HS256" });
+    try {
+      return await runPhase(
+        "me",
+        "small",
+        {
+          ...cheap,
+          url: `http://127.0.0.1:${hs256.port}`,
+          users,
+          tokens: await tokensFor(users, hs256Tokens),
+          expectStatus: 200,
+        },
+        framework(),
+        ceilings.database,
+        "HS256",
+      );
+    } finally {
+      await hs256.stop();
+    }
+  };
+
   const scaledPhases = async (scale: "small" | "large", users: number) => {
     if (wants("me")) {
       phases.push(
@@ -462,8 +522,10 @@ async function main(options: BenchOptions): Promise<void> {
           { ...cheap, users, tokens: await tokensFor(users), expectStatus: 200 },
           framework(),
           scale === "small" ? ceilings.database : ceilings.databaseLarge,
+          "EdDSA",
         ),
       );
+      if (scale === "small") phases.push(await hs256MePhase(users));
     }
     if (wants("login")) {
       phases.push(await runPhase("login", scale, { ...bcrypt, users, expectStatus: 200 }, bcryptCeiling()));

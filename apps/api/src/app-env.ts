@@ -8,6 +8,7 @@ import type {
   UserService,
 } from "@app/core";
 import type { PasswordPolicy } from "@app/validators";
+import type { JwksSource } from "./access-token-keys.js";
 import type { ClientAddressResolver } from "./client-address.js";
 import type { HttpSettings, RateLimitSettings } from "./config.js";
 import type { Logger } from "./logger.js";
@@ -21,6 +22,8 @@ export interface AppDeps {
   database: Database;
   users: UserService;
   tokens: TokenService;
+  /** The public keys of `tokens`, served at `/.well-known/jwks.json` (empty with HS256). */
+  jwks: JwksSource;
   /** Refresh tokens, logout and logout-all. */
   sessions: SessionService;
   rateLimiter: RateLimiter;

@@ -18,6 +18,7 @@ import { apiSecurityHeaders, corsForOrigins } from "./middleware/security-header
 import { registerApiDocs } from "./openapi.js";
 import { isProblemCode, type ProblemCode, problemResponse } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
+import { jwksRoutes } from "./routes/jwks.routes.js";
 import { adminUsersRoutes } from "./routes/v1/users/admin-users.routes.js";
 import { auditEventsRoutes, myAuditEventsRoutes } from "./routes/v1/users/audit-events.routes.js";
 import { passwordPolicyRoutes } from "./routes/v1/users/password-policy.routes.js";
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   // The admin routes last: their `/{id}` must not see `/me` or `/password-policy`.
   const routes = app
     .route("/", healthRoutes(deps))
+    .route("/", jwksRoutes(deps))
     .route("/v1/users", usersRoutes(deps))
     .route("/v1/users", recoveryRoutes(deps))
     .route("/v1/users", passwordPolicyRoutes(deps))

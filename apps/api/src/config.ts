@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "@app/auth/defaults";
 import { MAX_PASSWORD_MIN_LENGTH, MIN_PASSWORD_CHARACTERS, type PasswordPolicy } from "@app/validators";
 import { z } from "zod";
 import { createEmailRule, createNewPasswordRule } from "./passwords/credential-rules.js";
@@ -48,8 +49,17 @@ const configSchema = z
     DATABASE_POOL_SIZE: integer(1, 100).default(10),
     DATA_DIR: z.string().min(1).default("./.data"),
     JWT_SECRET: optionalString,
-    ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(900),
-    JWT_LEEWAY_SECONDS: integer(0, 60).default(5),
+    ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(DEFAULT_ACCESS_TOKEN_TTL_SECONDS),
+    JWT_LEEWAY_SECONDS: integer(0, 60).default(DEFAULT_LEEWAY_SECONDS),
+    JWT_ALGORITHM: z.enum(["EdDSA", "HS256"], { error: "must be EdDSA or HS256" }).default("EdDSA"),
+    JWT_ISSUER: optionalString.pipe(z.url({ error: "must be a URL" }).optional()),
+    JWT_AUDIENCE: z.string().trim().min(1).default("user-management"),
+    KEY_ENCRYPTION_SECRET: optionalString,
+    JWT_KEY_ROTATION_DAYS: integer(1, 3650).default(30),
+    // Also the JWKS max-age: a verifier that cached the key set just before a new key appeared still
+    // sees it before it signs.
+    JWT_KEY_PUBLISH_AHEAD_SECONDS: integer(60, 3600).default(3600),
+    JWT_KEY_RELOAD_SECONDS: integer(1, 3600).default(60),
     REFRESH_TOKEN_TTL_SECONDS: integer(300, 365 * 24 * 3600).default(30 * 24 * 3600),
     REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
     BCRYPT_COST: integer(4, 16).default(12),
@@ -131,106 +141,137 @@ const configSchema = z
     if (env.NODE_ENV !== "production") return;
     const problem = weakSecretReason(env.JWT_SECRET);
     if (problem) ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: problem });
+    if (env.KEY_ENCRYPTION_SECRET !== undefined) {
+      const keyProblem = weakSecretReason(env.KEY_ENCRYPTION_SECRET);
+      if (keyProblem) ctx.addIssue({ code: "custom", path: ["KEY_ENCRYPTION_SECRET"], message: keyProblem });
+    }
     if (env.BCRYPT_COST < 10) {
       ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be at least 10 in production" });
     }
   })
-  .transform((e) => ({
-    env: e.NODE_ENV,
-    port: e.PORT,
-    host: e.HOST,
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR },
-    // Outside production a missing secret is replaced by a random one per process: tokens then die with
-    // the process, which is what a developer wants and what no deployment should rely on.
-    jwt: {
-      secret: e.JWT_SECRET ?? randomBytes(32).toString("hex"),
-      ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
-      /** How far past `exp` a token is still accepted, for clock differences between hosts. */
-      leewaySeconds: e.JWT_LEEWAY_SECONDS,
-      secretWasGenerated: e.JWT_SECRET === undefined,
-    },
-    /** Refresh tokens: lifetime, and how long a duplicate refresh gets the same pair (see the README's Sessions). */
-    sessions: {
-      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
-      reuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
-    },
-    bcryptCost: e.BCRYPT_COST,
-    /** bcrypt work per process: how many run at once (the cores) and how many may wait beyond them. */
-    passwordHashing: { concurrency: availableParallelism(), maxQueue: e.PASSWORD_HASH_MAX_QUEUE },
-    logLevel: e.LOG_LEVEL,
-    /** Node cluster workers (`WEB_CONCURRENCY`, default the available cores); `explicit` when the variable was set. */
-    webConcurrency: {
-      workers: e.WEB_CONCURRENCY ?? availableParallelism(),
-      explicit: e.WEB_CONCURRENCY !== undefined,
-    },
-    /** Created at start-up when no user has this email (see `ensureFirstSuperuser`). */
-    firstSuperuser:
-      e.FIRST_SUPERUSER_EMAIL !== undefined && e.FIRST_SUPERUSER_PASSWORD !== undefined
-        ? { email: e.FIRST_SUPERUSER_EMAIL, password: e.FIRST_SUPERUSER_PASSWORD }
-        : undefined,
-    /** Folder of the built web app served at `/`. */
-    webDistDir: e.WEB_DIST_DIR ?? DEFAULT_WEB_DIST_DIR,
-    /** PostgreSQL timeouts (the embedded database ignores them). */
-    databaseTimeouts: {
-      connectSeconds: e.DATABASE_CONNECT_TIMEOUT_SECONDS,
-      statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
-    },
-    /** Attempt budgets per fixed window; see the README's rate-limiting section. */
-    rateLimits: {
-      /** Failed logins (and wrong current passwords) per account from one client address. */
-      loginPerAccountAndAddress: e.LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS,
-      /** The account-wide ceiling on those failures, whatever the address. */
-      loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
-      loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
-      registerPerAddress: e.REGISTER_LIMIT_PER_ADDRESS,
-      refreshPerAddress: e.REFRESH_LIMIT_PER_ADDRESS,
-      /** Password-reset requests and verification resends per account, and all recovery routes per address. */
-      recoveryPerAccount: e.RECOVERY_LIMIT_PER_ACCOUNT,
-      recoveryPerAddress: e.RECOVERY_LIMIT_PER_ADDRESS,
-      /** Email changes per user, and per new address (so one address cannot be mailed from many accounts). */
-      emailChangePerUser: e.EMAIL_CHANGE_LIMIT_PER_USER,
-      emailChangePerNewEmail: e.EMAIL_CHANGE_LIMIT_PER_NEW_EMAIL,
-      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
-    },
-    http: {
-      /** How many reverse proxies in front append to X-Forwarded-For (0 = trust the socket only). */
-      trustProxyHops: trustProxyHops(e.TRUST_PROXY),
-      /** Browser origins allowed by CORS; empty = no CORS headers at all. */
-      corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(",").map((origin) => origin.trim()) : [],
-      /** Backstop: a request still running after this answers 503. */
-      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
-      /** How long `/ready` waits for `select 1`. */
-      readyTimeoutMs: e.READY_TIMEOUT_MS,
-      /** How long shutdown waits for in-flight requests before exiting anyway. */
-      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    },
-    /** Where logs are also shipped, when set. */
-    loki: e.LOKI_URL ? { url: e.LOKI_URL, batchIntervalSeconds: e.LOKI_BATCH_INTERVAL_SECONDS } : undefined,
-    /** `smtpUrl` undefined: mails are logged (development) or dropped with a warning (production). */
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
-    /** Where the web app is reached; email links point there. */
-    publicUrl: e.PUBLIC_URL,
-    /** Login refuses accounts whose email is not verified (403). */
-    requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
-    /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
-    passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH } satisfies PasswordPolicy,
-    /** The periodic sweep of spent tokens (see `startMaintenance`); `intervalSeconds: 0` turns it off. */
-    maintenance: {
-      intervalSeconds: e.MAINTENANCE_INTERVAL_SECONDS,
-      batchSize: e.MAINTENANCE_BATCH_SIZE,
-      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
-    },
-    /** The security log: `storeIp: false` keeps client addresses out of it and out of sessions. */
-    audit: { storeIp: e.AUDIT_STORE_IP },
-    /** How often the outbox sender looks for mail to send; 0 = this process never sends. */
-    outbox: { pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS },
-  }));
+  .transform((e) => {
+    const secret = e.JWT_SECRET ?? randomBytes(32).toString("hex");
+    const secretWasGenerated = e.JWT_SECRET === undefined;
+    return {
+      env: e.NODE_ENV,
+      port: e.PORT,
+      host: e.HOST,
+      database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR },
+      // Outside production a missing secret is replaced by a random one per process: tokens then die with
+      // the process, which is what a developer wants and what no deployment should rely on.
+      jwt: {
+        secret,
+        ttlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+        /** How far past `exp` a token is still accepted, for clock differences between hosts. */
+        leewaySeconds: e.JWT_LEEWAY_SECONDS,
+        secretWasGenerated,
+        /** `EdDSA`: tokens any service can verify through the JWKS; `HS256`: only this service can. */
+        algorithm: e.JWT_ALGORITHM,
+        /** `iss` of every token (default the public URL), required when verifying. */
+        issuer: e.JWT_ISSUER ?? e.PUBLIC_URL,
+        /** `aud` of every token, required when verifying. */
+        audience: e.JWT_AUDIENCE,
+        /** EdDSA signing keys in the database; see the README's "Signing keys". */
+        signingKeys: {
+          /** Private keys are encrypted at rest under a key derived from this. */
+          encryptionSecret: e.KEY_ENCRYPTION_SECRET ?? secret,
+          /** Where `encryptionSecret` came from: a generated one dies with the process (and its workers). */
+          encryptionSecretSource: (e.KEY_ENCRYPTION_SECRET !== undefined
+            ? "KEY_ENCRYPTION_SECRET"
+            : secretWasGenerated
+              ? "generated"
+              : "JWT_SECRET") as "KEY_ENCRYPTION_SECRET" | "JWT_SECRET" | "generated",
+          rotationDays: e.JWT_KEY_ROTATION_DAYS,
+          /** A new key is published this long before it signs; also the JWKS `Cache-Control` max-age. */
+          publishAheadSeconds: e.JWT_KEY_PUBLISH_AHEAD_SECONDS,
+          /** How often each process reloads the keys (and rotates them when due). */
+          reloadIntervalSeconds: e.JWT_KEY_RELOAD_SECONDS,
+        },
+      },
+      /** Refresh tokens: lifetime, and how long a duplicate refresh gets the same pair (see the README's Sessions). */
+      sessions: {
+        refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+        reuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+      },
+      bcryptCost: e.BCRYPT_COST,
+      /** bcrypt work per process: how many run at once (the cores) and how many may wait beyond them. */
+      passwordHashing: { concurrency: availableParallelism(), maxQueue: e.PASSWORD_HASH_MAX_QUEUE },
+      logLevel: e.LOG_LEVEL,
+      /** Node cluster workers (`WEB_CONCURRENCY`, default the available cores); `explicit` when the variable was set. */
+      webConcurrency: {
+        workers: e.WEB_CONCURRENCY ?? availableParallelism(),
+        explicit: e.WEB_CONCURRENCY !== undefined,
+      },
+      /** Created at start-up when no user has this email (see `ensureFirstSuperuser`). */
+      firstSuperuser:
+        e.FIRST_SUPERUSER_EMAIL !== undefined && e.FIRST_SUPERUSER_PASSWORD !== undefined
+          ? { email: e.FIRST_SUPERUSER_EMAIL, password: e.FIRST_SUPERUSER_PASSWORD }
+          : undefined,
+      /** Folder of the built web app served at `/`. */
+      webDistDir: e.WEB_DIST_DIR ?? DEFAULT_WEB_DIST_DIR,
+      /** PostgreSQL timeouts (the embedded database ignores them). */
+      databaseTimeouts: {
+        connectSeconds: e.DATABASE_CONNECT_TIMEOUT_SECONDS,
+        statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+      },
+      /** Attempt budgets per fixed window; see the README's rate-limiting section. */
+      rateLimits: {
+        /** Failed logins (and wrong current passwords) per account from one client address. */
+        loginPerAccountAndAddress: e.LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS,
+        /** The account-wide ceiling on those failures, whatever the address. */
+        loginPerAccount: e.LOGIN_LIMIT_PER_ACCOUNT,
+        loginPerAddress: e.LOGIN_LIMIT_PER_ADDRESS,
+        registerPerAddress: e.REGISTER_LIMIT_PER_ADDRESS,
+        refreshPerAddress: e.REFRESH_LIMIT_PER_ADDRESS,
+        /** Password-reset requests and verification resends per account, and all recovery routes per address. */
+        recoveryPerAccount: e.RECOVERY_LIMIT_PER_ACCOUNT,
+        recoveryPerAddress: e.RECOVERY_LIMIT_PER_ADDRESS,
+        /** Email changes per user, and per new address (so one address cannot be mailed from many accounts). */
+        emailChangePerUser: e.EMAIL_CHANGE_LIMIT_PER_USER,
+        emailChangePerNewEmail: e.EMAIL_CHANGE_LIMIT_PER_NEW_EMAIL,
+        windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      },
+      http: {
+        /** How many reverse proxies in front append to X-Forwarded-For (0 = trust the socket only). */
+        trustProxyHops: trustProxyHops(e.TRUST_PROXY),
+        /** Browser origins allowed by CORS; empty = no CORS headers at all. */
+        corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(",").map((origin) => origin.trim()) : [],
+        /** Backstop: a request still running after this answers 503. */
+        requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+        /** How long `/ready` waits for `select 1`. */
+        readyTimeoutMs: e.READY_TIMEOUT_MS,
+        /** How long shutdown waits for in-flight requests before exiting anyway. */
+        shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      },
+      /** Where logs are also shipped, when set. */
+      loki: e.LOKI_URL ? { url: e.LOKI_URL, batchIntervalSeconds: e.LOKI_BATCH_INTERVAL_SECONDS } : undefined,
+      /** `smtpUrl` undefined: mails are logged (development) or dropped with a warning (production). */
+      mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+      /** Where the web app is reached; email links point there. */
+      publicUrl: e.PUBLIC_URL,
+      /** Login refuses accounts whose email is not verified (403). */
+      requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
+      /** Rules for new passwords (`PASSWORD_MIN_LENGTH`; the common-password list always applies). */
+      passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH } satisfies PasswordPolicy,
+      /** The periodic sweep of spent tokens (see `startMaintenance`); `intervalSeconds: 0` turns it off. */
+      maintenance: {
+        intervalSeconds: e.MAINTENANCE_INTERVAL_SECONDS,
+        batchSize: e.MAINTENANCE_BATCH_SIZE,
+        auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+      },
+      /** The security log: `storeIp: false` keeps client addresses out of it and out of sessions. */
+      audit: { storeIp: e.AUDIT_STORE_IP },
+      /** How often the outbox sender looks for mail to send; 0 = this process never sends. */
+      outbox: { pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS },
+    };
+  });
 
 export type Config = z.output<typeof configSchema>;
 export type SessionSettings = Config["sessions"];
 export type RateLimitSettings = Config["rateLimits"];
 export type HttpSettings = Config["http"];
 export type MaintenanceSettings = Config["maintenance"];
+export type SigningKeySettings = Config["jwt"]["signingKeys"];
 
 /** Both or neither, with the rules registration applies, so a typo stops the start-up instead of being ignored. */
 function checkFirstSuperuser(

@@ -1,6 +1,6 @@
 import { hkdfSync } from "node:crypto";
-import { createPasswordHasher, createTokenService, type TokenService } from "@app/auth";
-import type { AccessTokenIssuer } from "@app/core";
+import { createPasswordHasher, type TokenService } from "@app/auth";
+import type { AccessTokenIssuer, Database } from "@app/core";
 import {
   createAccountRecoveryService,
   createDatabase,
@@ -10,6 +10,7 @@ import {
   migrateDatabase,
   tokensValidFrom,
 } from "@app/core";
+import { type AccessTokenKeys, createAccessTokenKeys } from "./access-token-keys.js";
 import type { AppDeps } from "./app-env.js";
 import { type ClientAddressOptions, createClientAddressResolver } from "./client-address.js";
 import type { Config } from "./config.js";
@@ -28,24 +29,11 @@ export async function createDeps(
   config: Config,
   logger: Logger,
   runtime: Pick<ClientAddressOptions, "socketAddress"> = {},
-): Promise<AppDeps> {
-  const database = await createDatabase(
-    config.database.url
-      ? {
-          url: config.database.url,
-          poolSize: config.database.poolSize,
-          connectTimeoutSeconds: config.databaseTimeouts.connectSeconds,
-          statementTimeoutMs: config.databaseTimeouts.statementMs,
-        }
-      : { dataDir: config.database.dataDir },
-  );
-  if (database.driver === "pglite") await migrateDatabase(database);
+): Promise<AppDeps & { accessTokenKeys: AccessTokenKeys }> {
+  const database = await openDatabase(config);
   const passwords = createPasswordHasher({ cost: config.bcryptCost, ...config.passwordHashing });
-  const tokens = createTokenService({
-    secret: config.jwt.secret,
-    ttlSeconds: config.jwt.ttlSeconds,
-    leewaySeconds: config.jwt.leewaySeconds,
-  });
+  const accessTokenKeys = await createAccessTokenKeys(config, database, logger);
+  const { tokens } = accessTokenKeys;
   const recovery = createAccountRecoveryService({ db: database.db, passwords });
   const transport = config.mail.smtpUrl
     ? createSmtpTransport({ url: config.mail.smtpUrl, from: config.mail.from })
@@ -60,6 +48,8 @@ export async function createDeps(
       auditEmailKey: auditEmailKeyFrom(config.jwt.secret),
     }),
     tokens,
+    jwks: accessTokenKeys,
+    accessTokenKeys,
     sessions: createSessionService({
       db: database.db,
       accessTokens: accessTokenIssuer(tokens),
@@ -91,25 +81,42 @@ export async function createDeps(
   };
 }
 
-/** The failed-login email HMAC key, derived so that it is stable across replicas and restarts. */
-function auditEmailKeyFrom(secret: string): string {
-  return Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), "audit email fingerprint v1", 32)).toString(
-    "base64url",
+/** The configured database; the embedded one is migrated on the way (see `createDeps`). */
+export async function openDatabase(config: Pick<Config, "database" | "databaseTimeouts">): Promise<Database> {
+  const database = await createDatabase(
+    config.database.url
+      ? {
+          url: config.database.url,
+          poolSize: config.database.poolSize,
+          connectTimeoutSeconds: config.databaseTimeouts.connectSeconds,
+          statementTimeoutMs: config.databaseTimeouts.statementMs,
+        }
+      : { dataDir: config.database.dataDir },
   );
+  if (database.driver === "pglite") await migrateDatabase(database);
+  return database;
 }
 
 /** Core's port for access tokens, over @app/auth's token service. */
 export function accessTokenIssuer(tokens: TokenService): AccessTokenIssuer {
   return {
-    async issue(user, options = {}) {
+    async issue(user, session) {
       const { token, expiresIn } = await tokens.issue({
         subject: user.id,
         issuedAtFloor: tokensValidFrom(user),
-        ...(options.sessionId !== undefined ? { sessionId: options.sessionId } : {}),
+        sessionId: session.id,
+        ...(session.amr ? { amr: session.amr } : {}),
       });
       return { token, expiresIn };
     },
   };
+}
+
+/** The failed-login email HMAC key, derived so that it is stable across replicas and restarts. */
+function auditEmailKeyFrom(secret: string): string {
+  return Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), "audit email fingerprint v1", 32)).toString(
+    "base64url",
+  );
 }
 
 /**

@@ -34,6 +34,7 @@ export function registerApiDocs(app: OpenAPIHono<AppEnv>): void {
     tags: [
       { name: "users", description: "Registration, login and your own account" },
       { name: "admin", description: "Managing any account (superusers only)" },
+      { name: "tokens", description: "Verifying access tokens in other services" },
       { name: "operations", description: "Probes" },
     ],
   });

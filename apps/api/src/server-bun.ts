@@ -37,7 +37,7 @@ runEntry(async (config, logger) => {
   if (typeof Bun === "undefined") throw new Error("server-bun.js runs under Bun; use dist/server.js on Node");
   if (runClusterPrimary(config, logger)) return;
   const { exitOnSignals, startService } = await import("./start-service.js");
-  const service = await startService(config, logger, {
+  const service = startService(config, logger, {
     runtime: `bun ${Bun.version}`,
     socketAddress,
     listen: (fetch, { host, port }) => {
@@ -46,4 +46,5 @@ runEntry(async (config, logger) => {
     },
   });
   exitOnSignals(service);
+  await service;
 });

@@ -18,7 +18,7 @@ runEntry(async (config, logger) => {
     import("@hono/node-server/conninfo"),
     import("./start-service.js"),
   ]);
-  const service = await startService(config, logger, {
+  const service = startService(config, logger, {
     runtime: `node ${process.versions.node}`,
     socketAddress: (c) => getConnInfo(c).remote.address,
     listen: (fetch, { host, port }) =>
@@ -42,4 +42,5 @@ runEntry(async (config, logger) => {
       }),
   });
   exitOnSignals(service);
+  await service;
 });

@@ -58,6 +58,7 @@ export async function startService(
   const deps = await createDeps(config, logger, { socketAddress: adapter.socketAddress });
   await ensureFirstSuperuser(deps, config);
   const background: BackgroundTask[] = [
+    deps.accessTokenKeys,
     startMaintenance({
       database: deps.database,
       logger,
@@ -119,15 +120,19 @@ export async function startService(
 }
 
 /**
- * SIGTERM/SIGINT run `service.stop` and exit with its code. `once`: a second signal while stopping gets
+ * SIGTERM/SIGINT run `service.stop` and exit with its code. Installed before the service listens (pass the
+ * promise `startService` returns): a signal that arrives while it starts waits for the start, then stops it,
+ * instead of killing a worker that already told its primary it listens. `once`: a second signal while stopping gets
  * the runtime's default action, so an operator can still force the exit. A cluster worker is the
  * exception: a terminal's Ctrl-C reaches it twice (from the terminal and forwarded by its primary), and
  * its primary's own deadline ends it if it hangs.
  */
-export function exitOnSignals(service: Pick<Service, "stop">): void {
+export function exitOnSignals(service: Pick<Service, "stop"> | Promise<Pick<Service, "stop">>): void {
   const onSignal = (signal: NodeJS.Signals) => {
     if (cluster.isWorker) process.on(signal, () => undefined);
-    void service.stop(signal).then((code) => process.exit(code));
+    void Promise.resolve(service)
+      .then((started) => started.stop(signal))
+      .then((code) => process.exit(code));
   };
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { createTokenService, DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "@app/auth";
 import { describe, expect, it } from "vitest";
 import { primaryShutdownDeadlineMs } from "../src/cluster.js";
 import { ConfigError, DEFAULT_WEB_DIST_DIR, loadConfig } from "../src/config.js";
@@ -22,6 +23,9 @@ describe("loadConfig", () => {
     expect(Buffer.byteLength(config.jwt.secret)).toBeGreaterThanOrEqual(32);
     expect(loadConfig({}).jwt.secret).not.toBe(config.jwt.secret);
     expect(config.webDistDir).toBe(DEFAULT_WEB_DIST_DIR);
+    // One set of token defaults: the api's are @app/auth's, so a token service built without them agrees.
+    expect(config.jwt.ttlSeconds).toBe(DEFAULT_ACCESS_TOKEN_TTL_SECONDS);
+    expect(config.jwt.leewaySeconds).toBe(DEFAULT_LEEWAY_SECONDS);
     expect(DEFAULT_WEB_DIST_DIR).toBe(fileURLToPath(new URL("../../web/dist", import.meta.url)));
   });
 
@@ -81,6 +85,59 @@ describe("loadConfig", () => {
       const message = (error as ConfigError).message;
       for (const key of ["PORT", "BCRYPT_COST", "DATABASE_URL", "LOG_LEVEL"]) expect(message).toContain(key);
     }
+  });
+
+  it("signs EdDSA tokens by default, issued by the public URL for user-management", () => {
+    const { jwt } = loadConfig({ PUBLIC_URL: "https://id.example.com/" });
+    expect(jwt).toMatchObject({
+      algorithm: "EdDSA",
+      issuer: "https://id.example.com",
+      audience: "user-management",
+      signingKeys: {
+        encryptionSecretSource: "generated",
+        rotationDays: 30,
+        publishAheadSeconds: 3600,
+        reloadIntervalSeconds: 60,
+      },
+    });
+    expect(jwt.signingKeys.encryptionSecret).toBe(jwt.secret);
+  });
+
+  it("reads the token and signing-key variables", () => {
+    const { jwt } = loadConfig({
+      JWT_ALGORITHM: "HS256",
+      JWT_ISSUER: "https://issuer.example.com",
+      JWT_AUDIENCE: "orders",
+      JWT_KEY_ROTATION_DAYS: "7",
+      JWT_KEY_PUBLISH_AHEAD_SECONDS: "600",
+      JWT_KEY_RELOAD_SECONDS: "5",
+    });
+    expect(jwt).toMatchObject({
+      algorithm: "HS256",
+      issuer: "https://issuer.example.com",
+      audience: "orders",
+      signingKeys: { rotationDays: 7, publishAheadSeconds: 600, reloadIntervalSeconds: 5 },
+    });
+    expect(() => loadConfig({ JWT_ALGORITHM: "RS256" })).toThrow(/JWT_ALGORITHM/);
+    // The JWKS max-age is the publish-ahead time, and the contract caps it at an hour.
+    expect(() => loadConfig({ JWT_KEY_PUBLISH_AHEAD_SECONDS: "3601" })).toThrow(/JWT_KEY_PUBLISH_AHEAD/);
+  });
+
+  it("encrypts signing keys under KEY_ENCRYPTION_SECRET, else JWT_SECRET", () => {
+    const other = "0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c";
+    expect(loadConfig({ JWT_SECRET: strongSecret }).jwt.signingKeys).toMatchObject({
+      encryptionSecret: strongSecret,
+      encryptionSecretSource: "JWT_SECRET",
+    });
+    expect(
+      loadConfig({ JWT_SECRET: strongSecret, KEY_ENCRYPTION_SECRET: other }).jwt.signingKeys,
+    ).toMatchObject({ encryptionSecret: other, encryptionSecretSource: "KEY_ENCRYPTION_SECRET" });
+  });
+
+  it("refuses a weak KEY_ENCRYPTION_SECRET in production", () => {
+    expect(() =>
+      loadConfig({ NODE_ENV: "production", JWT_SECRET: strongSecret, KEY_ENCRYPTION_SECRET: "changeme" }),
+    ).toThrow(/KEY_ENCRYPTION_SECRET/);
   });
 
   it("refuses a low bcrypt cost in production", () => {

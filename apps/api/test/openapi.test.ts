@@ -5,13 +5,14 @@ import { createTestApp, type TestApp } from "./support/test-app.js";
 
 /**
  * What each route can answer. Every status here is exercised by the route tests (users.test.ts,
- * me.test.ts, sessions.test.ts, user-sessions.test.ts, audit-events.test.ts, admin-users.test.ts, rate-limit.test.ts, hardening-http.test.ts), and 503 by the closed-database test below; the document must list
+ * me.test.ts, sessions.test.ts, user-sessions.test.ts, audit-events.test.ts, admin-users.test.ts, rate-limit.test.ts, hardening-http.test.ts, jwks.test.ts), and 503 by the closed-database test below; the document must list
  * exactly these, no more (a promise the route cannot keep) and no fewer.
  */
 const STATUSES: Record<string, number[]> = {
   "GET /health": [200],
   "GET /ready": [200, 503],
   "GET /metrics": [200],
+  "GET /.well-known/jwks.json": [200],
   "POST /v1/users": [201, 400, 409, 413, 415, 422, 429, 503],
   "POST /v1/users/login": [200, 400, 401, 413, 415, 422, 429, 503],
   "POST /v1/users/token/refresh": [200, 400, 401, 413, 415, 422, 429, 503],
@@ -41,6 +42,7 @@ const PUBLIC = new Set([
   "GET /health",
   "GET /ready",
   "GET /metrics",
+  "GET /.well-known/jwks.json",
   "POST /v1/users",
   "POST /v1/users/login",
   "POST /v1/users/token/refresh",

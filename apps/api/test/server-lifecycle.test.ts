@@ -22,7 +22,13 @@ afterAll(async () => {
   await db?.dispose();
 });
 
-const baseEnv = () => ({ DATABASE_URL: db.url ?? "", JWT_SECRET: SECRET, LOG_LEVEL: "info" });
+// Every runtime's servers share one database, and so one per-address registration budget.
+const baseEnv = () => ({
+  DATABASE_URL: db.url ?? "",
+  JWT_SECRET: SECRET,
+  LOG_LEVEL: "info",
+  REGISTER_LIMIT_PER_ADDRESS: "1000000",
+});
 
 const register = (url: string, email: string) =>
   fetch(`${url}/v1/users/`, {

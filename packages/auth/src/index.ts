@@ -1,4 +1,5 @@
 export type { AccessTokenClaims } from "./access-token-claims.js";
+export { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "./defaults.js";
 export type { InvalidTokenReason } from "./errors.js";
 export {
   InvalidTokenError,
@@ -39,8 +40,6 @@ export type {
 export {
   createAccessToken,
   createTokenService,
-  DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
-  DEFAULT_LEEWAY_SECONDS,
   DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
   verifyToken,
 } from "./tokens.js";

@@ -6,8 +6,8 @@ import {
   toInvalidTokenError,
 } from "./access-token-claims.js";
 import { checkHeader, readCanonicalHeader } from "./compact-jws.js";
+import { DEFAULT_LEEWAY_SECONDS } from "./defaults.js";
 import { KeySetUnavailableError } from "./errors.js";
-import { DEFAULT_LEEWAY_SECONDS } from "./tokens.js";
 
 export interface TokenVerifierOptions {
   /** The issuer's `/.well-known/jwks.json`. */

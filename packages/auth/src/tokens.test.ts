@@ -37,9 +37,9 @@ describe("access tokens", () => {
     expect(verified.jti).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it("defaults to a 30-minute lifetime", async () => {
+  it("defaults to a 15-minute lifetime", async () => {
     const { expiresIn } = await createAccessToken({ secret, subject: "u" });
-    expect(expiresIn).toBe(1800);
+    expect(expiresIn).toBe(900);
   });
 
   it("gives every token its own jti", async () => {

@@ -7,13 +7,11 @@ import {
   toInvalidTokenError,
 } from "./access-token-claims.js";
 import { checkHeader, readCanonicalHeader } from "./compact-jws.js";
+import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "./defaults.js";
 import { InvalidTokenError } from "./errors.js";
 import { assertEd25519PublicKey, type Ed25519Key, type TokenKeyProvider } from "./signing-keys.js";
 import { createVerifiedTokenCache } from "./verified-token-cache.js";
 
-export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 30 * 60;
-/** How far past `exp` (and before `iat`/`nbf`) a token is still accepted, for clock differences. */
-export const DEFAULT_LEEWAY_SECONDS = 5;
 /** Verified tokens remembered per process. */
 export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 

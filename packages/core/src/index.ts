@@ -68,7 +68,7 @@ export {
 } from "./one-time-tokens/one-time-token-repository.js";
 export type { OutboxMail, OutboxMailKind } from "./outbox/outbox.js";
 export { claimDueMail, markMailFailed, markMailSent, queueMail } from "./outbox/outbox.js";
-export type { AccessTokenIssuer, PasswordHasher } from "./ports.js";
+export type { AccessTokenIssuer, AccessTokenSession, PasswordHasher } from "./ports.js";
 export type { RateLimitDecision, RateLimiter, RateLimiterOptions } from "./rate-limit/rate-limiter.js";
 export { createRateLimiter } from "./rate-limit/rate-limiter.js";
 export { KNOWN_DEVICE_DAYS } from "./sessions/session-repository.js";

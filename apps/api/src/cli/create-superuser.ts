@@ -9,9 +9,10 @@
 import { stdin, stdout } from "node:process";
 import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
+import { createPasswordHasher } from "@app/auth";
+import { createUserService } from "@app/core";
 import { ConfigError, loadConfigFromEnvironment } from "../config.js";
-import { createDeps } from "../deps.js";
-import { createLogger } from "../logger.js";
+import { openDatabase } from "../deps.js";
 import { createEmailRule, createNewPasswordRule } from "../passwords/credential-rules.js";
 
 const USAGE = `usage: users:create-superuser [--email EMAIL] [--password PASSWORD | --password-stdin]
@@ -57,9 +58,14 @@ async function main(): Promise<number> {
   const parsedPassword = createNewPasswordRule(config.passwordPolicy.minLength).safeParse(password);
   if (!parsedPassword.success) throw new UsageError(`password ${parsedPassword.error.issues[0]?.message}`);
 
-  const deps = await createDeps(config, createLogger({ env: config.env, logLevel: "silent" }));
+  // Only the user service: a command that needs no tokens must not create or replace signing keys.
+  const database = await openDatabase(config);
   try {
-    const { user, created } = await deps.users.ensureSuperuser({
+    const users = createUserService({
+      db: database.db,
+      passwords: createPasswordHasher({ cost: config.bcryptCost }),
+    });
+    const { user, created } = await users.ensureSuperuser({
       email: parsedEmail.data,
       password: parsedPassword.data,
     });
@@ -77,7 +83,7 @@ async function main(): Promise<number> {
     );
     return 1;
   } finally {
-    await deps.database.close();
+    await database.close();
   }
 }
 

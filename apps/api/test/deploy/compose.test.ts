@@ -215,7 +215,8 @@ describe("docker-compose.yml", () => {
   });
 
   it("takes every secret from .env, never inlined, and requires it", () => {
-    const OPTIONAL_SECRETS = new Set(["FIRST_SUPERUSER_PASSWORD"]);
+    // KEY_ENCRYPTION_SECRET falls back to the required JWT_SECRET when empty.
+    const OPTIONAL_SECRETS = new Set(["FIRST_SUPERUSER_PASSWORD", "KEY_ENCRYPTION_SECRET"]);
     const secretKey = /(SECRET|PASSWORD|_TOKEN|_KEY)$/;
     const raw = rawCompose as Compose;
     let checked = 0;
@@ -223,7 +224,7 @@ describe("docker-compose.yml", () => {
       for (const [key, value] of Object.entries(svc.environment ?? {})) {
         if (!secretKey.test(key)) continue;
         checked += 1;
-        // Optional secrets (the first superuser's) come from .env too, defaulting to empty (= off).
+        // Optional secrets come from .env too, defaulting to empty (= off).
         const pattern = OPTIONAL_SECRETS.has(key) ? /^\$\{[A-Z_]+:-\}$/ : /^\$\{[A-Z_]+:\?[^}]+\}$/;
         expect(value, `${name}.${key}`).toMatch(pattern);
       }

@@ -82,6 +82,7 @@ export async function createTestApp(
     database,
     users: createUserService({ db: database.db, passwords }),
     tokens,
+    jwks: { keySet: () => ({ keys: [] }), maxAgeSeconds: 3600 },
     sessions: createSessionService({
       db: database.db,
       accessTokens: accessTokenIssuer(tokens),

@@ -85,6 +85,25 @@ describe.each(testDatabaseKinds)("security log on %s", (kind) => {
     ]);
   });
 
+  it("a superuser's change is logged as theirs, naming fields only, and the owner is still mailed", async () => {
+    const admin = await users.register({ email: email(), password: PASSWORD });
+    const user = await users.register({ email: email(), password: PASSWORD });
+    await users.adminUpdateUser(
+      user.id,
+      { password: NEW_PASSWORD, fullName: "Changed" },
+      { actor: { type: "superuser", id: admin.id } },
+    );
+    const [event] = (await listAuditEvents(t.database.db, { userId: user.id, limit: 1 })).items;
+    expect(event).toMatchObject({
+      type: "user.updated_by_admin",
+      actorType: "superuser",
+      actorId: admin.id,
+      details: { fields: ["full_name", "password"] },
+    });
+    expect(JSON.stringify(event)).not.toContain(NEW_PASSWORD);
+    expect((await mailTo(user.email)).map((row) => row.kind)).toEqual(["password_changed"]);
+  });
+
   it("failed logins: with the user id for a wrong password, without id or clear email for an unknown one", async () => {
     const user = await users.register({ email: email(), password: PASSWORD });
     await expect(

@@ -3,7 +3,7 @@ import { and, eq, isNotNull } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { refreshTokens } from "../db/schema.js";
 import { InvalidRefreshTokenError, TokenRevokedError } from "../errors.js";
-import type { AccessTokenIssuer } from "../ports.js";
+import type { AccessTokenIssuer, AccessTokenSession } from "../ports.js";
 import {
   createCountingHasher,
   uniqueEmail as email,
@@ -19,11 +19,15 @@ const PASSWORD = "correct horse battery";
 const SECRET = "session-test-secret-0123456789abcdef";
 
 /** Access tokens are @app/auth's business; here they only need to be distinct and carry their iat. */
-function fakeAccessTokens(clock: () => number): AccessTokenIssuer & { issued: number } {
+function fakeAccessTokens(
+  clock: () => number,
+): AccessTokenIssuer & { issued: number; sessions: AccessTokenSession[] } {
   const issuer = {
     issued: 0,
-    async issue(user: { id: string; passwordChangedAt: Date }) {
+    sessions: [] as AccessTokenSession[],
+    async issue(user: { id: string; passwordChangedAt: Date }, session: AccessTokenSession) {
       issuer.issued++;
+      issuer.sessions.push(session);
       const iat = Math.max(Math.floor(clock() / 1000), tokensValidFrom(user));
       return { token: `access.${user.id}.${iat}.${issuer.issued}`, expiresIn: 900 };
     },
@@ -71,6 +75,16 @@ describe.each(testDatabaseKinds)("sessions on %s", (kind) => {
     expect(rows).toHaveLength(1);
     expect(rows[0]?.tokenHash).toBe(createHash("sha256").update(pair.refreshToken).digest("base64url"));
     expect(JSON.stringify(rows)).not.toContain(pair.refreshToken);
+  });
+
+  it("every access token of a session names it: the family id as sid, and the login's amr on the first", async () => {
+    const accessTokens = fakeAccessTokens(clock);
+    const service = sessions({ reuseGraceSeconds: 0, accessTokens });
+    const user = await newUser();
+    const first = await service.start(user, { amr: ["pwd"] });
+    await service.refresh(first.refreshToken);
+    const [familyId] = new Set((await rowsOf(user.id)).map((row) => row.familyId));
+    expect(accessTokens.sessions).toEqual([{ id: familyId, amr: ["pwd"] }, { id: familyId }]);
   });
 
   it("refresh rotates: a new pair in the same family, and the presented token is spent", async () => {

@@ -14,7 +14,7 @@ import {
   UserNotFoundError,
 } from "../errors.js";
 import { queueMail } from "../outbox/outbox.js";
-import type { AccessTokenIssuer } from "../ports.js";
+import type { AccessTokenIssuer, AccessTokenSession } from "../ports.js";
 import { endEverySession } from "../users/session-boundary.js";
 import { tokensValidFrom, type User } from "../users/user.js";
 import { getUserById, lockUserRecord, toUser, updateUser } from "../users/user-repository.js";
@@ -65,11 +65,12 @@ export interface SessionTokens {
 export interface SessionService {
   /**
    * Starts a session (a new refresh-token family) for a user who has just authenticated, as `authenticate`
-   * returned them. Locks the user row and refuses when, since then, the password or the token boundary
-   * moved or the user was deactivated or deleted: a login in flight must not outlive a password change.
+   * returned them; `amr` says how (RFC 8176, e.g. `["pwd"]`) and goes into the first access token. Locks
+   * the user row and refuses when, since then, the password or the token boundary moved or the user was
+   * deactivated or deleted: a login in flight must not outlive a password change.
    * @throws InvalidCredentialsError (the answer a wrong password gets)
    */
-  start(user: User, context?: AuditContext): Promise<SessionTokens>;
+  start(user: User, options?: { amr?: string[]; context?: AuditContext }): Promise<SessionTokens>;
   /**
    * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
    * its whole family, except within the grace window, where it gets the pair its first use got.
@@ -128,7 +129,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   );
 
   return {
-    async start(authenticated, context = {}) {
+    async start(authenticated, { amr, context = {} } = {}) {
       return guard(() =>
         db.transaction(async (tx) => {
           const record = await lockUserRecord(tx, authenticated.id, "share");
@@ -159,7 +160,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           });
           await recordAuditEvent(
             tx,
-            { type: "login.succeeded", userId: user.id, details: { session_id: sessionId, device } },
+            { type: "login.succeeded", userId: user.id, details: { session_id: sessionId, device, amr } },
             { ...context, actor: { type: "user", id: user.id } },
             new Date(at),
           );
@@ -174,7 +175,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
               new Date(at),
             );
           }
-          return issuePair(tx, user, sessionId, at);
+          return issuePair(tx, user, { id: sessionId, ...(amr ? { amr } : {}) }, at);
         }),
       );
     },
@@ -207,7 +208,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           if (!spent) return { won: false as const };
           if (spent.expiresAt.getTime() <= at) throw new InvalidRefreshTokenError();
           const user = validUser(locked ? toUser(locked) : null, spent);
-          const pair = await issuePair(tx, user, spent.familyId, at, spent.id);
+          const pair = await issuePair(tx, user, { id: spent.familyId }, at, spent.id);
           await touchSession(tx, spent.familyId, new Date(at), new Date(at + ttlMs));
           // Dead grace caches of this user are cleared on the way.
           await tx
@@ -306,7 +307,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   async function issuePair(
     tx: Db,
     user: User,
-    familyId: string,
+    session: AccessTokenSession,
     at: number,
     predecessorId?: string,
   ): Promise<SessionTokens> {
@@ -318,13 +319,13 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
     await tx.insert(refreshTokens).values({
       id,
       userId: user.id,
-      familyId,
+      familyId: session.id,
       tokenHash: hashToken(refreshToken),
       issuedAt: new Date(issuedAt),
       expiresAt: new Date(expiresAt),
       createdAt: new Date(at),
     });
-    const access = await accessTokens.issue(user, { sessionId: familyId });
+    const access = await accessTokens.issue(user, session);
     if (predecessorId !== undefined) {
       const cached: CachedPair = {
         accessToken: access.token,

@@ -335,7 +335,8 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
   /**
    * The security-log events and notice mails of a committed patch, in its transaction. A superuser's
    * change is one `user.updated_by_admin` naming the fields (never their values); the user's own change
-   * of password or email is logged and mailed (an email change to the old address, so its owner learns).
+   * of password or email is logged as such. Either way a new password or email is mailed to the owner
+   * (an email change to the old address, so its owner learns).
    */
   async function recordChange(
     tx: Db,
@@ -355,14 +356,15 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
         context,
         at,
       );
-      return;
+    } else {
+      if (patch.hashedPassword !== undefined)
+        await recordAuditEvent(tx, { type: "password.changed", userId: after.id }, context, at);
+      if (emailChanged) await recordAuditEvent(tx, { type: "email.changed", userId: after.id }, context, at);
     }
-    if (patch.hashedPassword !== undefined) {
-      await recordAuditEvent(tx, { type: "password.changed", userId: after.id }, context, at);
+    // The owner hears of it whoever made the change: the superuser's account may be the stolen one.
+    if (patch.hashedPassword !== undefined)
       await queueMail(tx, { kind: "password_changed", to: after.email, data: { at: at.toISOString() } }, at);
-    }
     if (emailChanged) {
-      await recordAuditEvent(tx, { type: "email.changed", userId: after.id }, context, at);
       await queueMail(
         tx,
         { kind: "email_changed", to: before.email, data: { at: at.toISOString(), new_email: after.email } },

@@ -268,7 +268,11 @@ export function usersRoutes(deps: AppDeps) {
         // Checked after the password, so only the account's owner learns that it is unverified.
         if (deps.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
         c.set("user", user);
-        return c.json(toTokenResponse(await sessions.start(user, audit)), 200, NO_STORE);
+        return c.json(
+          toTokenResponse(await sessions.start(user, { amr: PASSWORD_LOGIN_AMR, context: audit })),
+          200,
+          NO_STORE,
+        );
       },
     )
     .openapi(
@@ -347,6 +351,8 @@ export function usersRoutes(deps: AppDeps) {
 
 /** RFC 6749 §5.1: token responses must not be cached. */
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;
+/** RFC 8176: the user proved a password. */
+const PASSWORD_LOGIN_AMR = ["pwd"];
 
 /** One count per login attempt, by outcome, read off the final response (429s and 503s included). */
 function countLoginOutcomes(metrics: Metrics) {
