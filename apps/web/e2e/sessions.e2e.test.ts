@@ -37,6 +37,19 @@ async function waitForPath(target: Page, expected: string): Promise<void> {
   await target.locator(`main[data-path="${expected}"] h1`).waitFor();
 }
 
+/**
+ * Runs an action that renders a new page inside the app (the URL changes before the page is drawn) and
+ * waits for the new page, so no check reads the old one.
+ */
+async function rerendered(target: Page, action: () => Promise<void>): Promise<void> {
+  await target
+    .locator("main > *")
+    .first()
+    .evaluate((element) => element.setAttribute("data-stale", ""));
+  await action();
+  await target.locator("main > :not([data-stale]) h1").first().waitFor();
+}
+
 async function signIn(target: Page, email: string, password: string): Promise<void> {
   await target.goto(`${baseUrl}/sign-in`);
   await target.getByLabel("Email").fill(email);
@@ -205,7 +218,7 @@ describe("the administrators' audit log and account page", () => {
     await page.getByLabel("Account id", { exact: true }).fill(user.id);
     await page.getByLabel("Event type", { exact: true }).selectOption("login.succeeded");
     await page.getByLabel("Per page", { exact: true }).selectOption("10");
-    await page.getByRole("button", { name: "Apply filters" }).click();
+    await rerendered(page, () => page.getByRole("button", { name: "Apply filters" }).click());
     await page.waitForURL(
       (url) =>
         url.pathname === "/audit-log" &&
@@ -282,15 +295,15 @@ describe("the administrators' audit log and account page", () => {
     await expect.poll(() => rows.count()).toBe(3);
     expect(await page.getByLabel("From", { exact: true }).inputValue()).toBe("2000-01-01T00:00");
     await page.getByLabel("From", { exact: true }).fill("2099-01-01T00:00");
-    await page.getByRole("button", { name: "Apply filters" }).click();
+    await rerendered(page, () => page.getByRole("button", { name: "Apply filters" }).click());
     await page.waitForURL((url) => url.searchParams.get("since") === "2099-01-01T00:00");
     await page.locator(".event-list .event-empty", { hasText: "No events match these filters." }).waitFor();
     await page.getByLabel("From", { exact: true }).fill("");
     await page.getByLabel("Until", { exact: true }).fill("2000-01-01T00:00");
-    await page.getByRole("button", { name: "Apply filters" }).click();
+    await rerendered(page, () => page.getByRole("button", { name: "Apply filters" }).click());
     await page.waitForURL((url) => url.searchParams.get("until") === "2000-01-01T00:00");
     await page.locator(".event-list .event-empty").waitFor();
-    await page.getByRole("button", { name: "Clear" }).click();
+    await rerendered(page, () => page.getByRole("button", { name: "Clear" }).click());
     await page.waitForURL((url) => url.pathname === "/audit-log" && url.search === "");
     expect(await page.getByLabel("Account id", { exact: true }).inputValue()).toBe("");
     await page.getByLabel("Until", { exact: true }).fill("2000-01-01T00:00");
