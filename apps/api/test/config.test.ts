@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { createTokenService, DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "@app/auth";
+import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "@app/auth";
 import { describe, expect, it } from "vitest";
 import { primaryShutdownDeadlineMs } from "../src/cluster.js";
 import { ConfigError, DEFAULT_WEB_DIST_DIR, loadConfig } from "../src/config.js";
