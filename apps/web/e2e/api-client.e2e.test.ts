@@ -2,6 +2,7 @@
  * api-client.ts in Node against the real server: the typed calls, the problem+json → ApiError
  * translation, and the session rule (a refused token clears the store and calls onSessionExpired).
  */
+import { randomUUID } from "node:crypto";
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import { describe, expect, inject, it } from "vitest";
@@ -118,6 +119,56 @@ describe("api-client against the real API", () => {
     const error = await failure(phone.api.me());
     expect(error).toMatchObject({ status: 401, sessionExpired: true });
     expect(phone.expiredCount()).toBe(1);
+  });
+
+  it("lists sessions, ends another one, and that client's next call ends its session", async () => {
+    const email = uniqueEmail("sessions");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    const laptop = client();
+    const phone = client();
+    await phone.api.signIn({ email, password: PASSWORD });
+    await laptop.api.signIn({ email, password: PASSWORD });
+    const sessions = await laptop.api.listMySessions();
+    expect(sessions).toHaveLength(2);
+    expect(sessions.filter((session) => session.current)).toHaveLength(1);
+    // Newest first: the laptop signed in last.
+    expect(sessions[0]?.current).toBe(true);
+    const phoneSession = sessions[1];
+    if (!phoneSession) throw new Error("no second session");
+
+    await laptop.api.revokeMySession(phoneSession.id);
+    const error = await failure(phone.api.me());
+    expect(error).toMatchObject({ status: 401, sessionExpired: true });
+    expect(phone.tokens.value).toBeNull();
+    expect(phone.expiredCount()).toBe(1);
+
+    // An unknown session is a 404 that leaves this client signed in.
+    const missing = await failure(laptop.api.revokeMySession(randomUUID()));
+    expect(missing).toMatchObject({ status: 404, sessionExpired: false });
+    expect(laptop.expiredCount()).toBe(0);
+    expect(await laptop.api.listMySessions()).toHaveLength(1);
+  });
+
+  it("pages the security log with its cursor, newest first, and keeps a member out of the audit log", async () => {
+    const email = uniqueEmail("events");
+    await registerViaApi(baseUrl, { email, password: PASSWORD });
+    const { api, expiredCount } = client();
+    await api.signIn({ email, password: PASSWORD });
+    await api.signIn({ email, password: PASSWORD });
+
+    const first = await api.listMyEvents({ limit: 2 });
+    expect(first.items.map((event) => event.type)).toEqual(["login.succeeded", "login.succeeded"]);
+    expect(first.next_cursor).not.toBeNull();
+    const second = await api.listMyEvents({ limit: 2, cursor: first.next_cursor ?? undefined });
+    expect(second.items.map((event) => event.type)).toEqual(["user.registered"]);
+    expect(second.next_cursor).toBeNull();
+
+    // Forbidden is not "signed out": a 403 must not end the session.
+    const forbidden = await failure(api.listAuditEvents({ type: "login.succeeded" }, { limit: 10 }));
+    expect(forbidden).toMatchObject({ status: 403, sessionExpired: false });
+    const otherSessions = await failure(api.listUserSessions(randomUUID()));
+    expect(otherSessions).toMatchObject({ status: 403, sessionExpired: false });
+    expect(expiredCount()).toBe(0);
   });
 
   it("turns a 422 problem into field errors", async () => {

@@ -48,6 +48,29 @@ export interface PasswordChange {
   new_password: string;
 }
 
+/** One signed-in session (a login) as `GET …/sessions` lists it; `current` marks this browser's. */
+export type SessionInfo = InferResponseType<
+  Rpc["v1"]["users"]["me"]["sessions"]["$get"],
+  200
+>["items"][number];
+
+/** A page of the signed-in user's security log. */
+export type SecurityEventPage = InferResponseType<Rpc["v1"]["users"]["me"]["events"]["$get"], 200>;
+
+/** A page of the superusers' audit log: the same events, with the account each is about. */
+export type AuditEventPage = InferResponseType<Rpc["v1"]["audit-events"]["$get"], 200>;
+
+/** One security-log entry; `user_id` is there when it comes from the audit log. */
+export type SecurityEvent = SecurityEventPage["items"][number] & { user_id?: string | null };
+
+export interface AuditEventFilter {
+  user_id?: string;
+  type?: string;
+  /** ISO 8601 instants, inclusive. */
+  since?: string;
+  until?: string;
+}
+
 export interface AdminUserUpdate {
   is_active?: boolean;
 }
@@ -125,6 +148,21 @@ export interface ApiClient {
   deleteUser(id: string): Promise<void>;
   /** Administrators: removes every second factor of an account (its owner lost them). */
   removeUserMfa(id: string): Promise<void>;
+  getUser(id: string): Promise<User>;
+  /** Where the signed-in user is signed in, newest first; `current` marks this browser's session. */
+  listMySessions(): Promise<SessionInfo[]>;
+  /** Ends one of the signed-in user's sessions: its refresh and access tokens stop working at once. */
+  revokeMySession(id: string): Promise<void>;
+  /** The signed-in user's security log, newest first. */
+  listMyEvents(page: { limit: number; cursor?: string | undefined }): Promise<SecurityEventPage>;
+  /** Superusers: another account's sessions. */
+  listUserSessions(userId: string): Promise<SessionInfo[]>;
+  revokeUserSession(userId: string, sessionId: string): Promise<void>;
+  /** Superusers: the whole security log, filtered. */
+  listAuditEvents(
+    filter: AuditEventFilter,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<AuditEventPage>;
   /** Always resolves the same way whether or not the account exists (the API answers 202 either way). */
   requestPasswordReset(email: string): Promise<void>;
   confirmPasswordReset(request: { token: string; new_password: string }): Promise<void>;
@@ -467,6 +505,67 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         rpc.v1.users[":id"].mfa.$delete({ param: { id } }, { headers }),
       );
       if (response.status !== 204) throw await failure(response, "any-401");
+    },
+
+    async getUser(id) {
+      const response = await authorized((headers) =>
+        rpc.v1.users[":id"].$get({ param: { id } }, { headers }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async listMySessions() {
+      const response = await authorized((headers) => rpc.v1.users.me.sessions.$get(undefined, { headers }));
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return (await response.json()).items;
+    },
+
+    async revokeMySession(id) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.sessions[":id"].$delete({ param: { id } }, { headers }),
+      );
+      if (response.status !== 204) throw await failure(response, "any-401");
+    },
+
+    async listMyEvents({ limit, cursor }) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.events.$get(
+          { query: { limit: `${limit}`, ...(cursor === undefined ? {} : { cursor }) } },
+          { headers },
+        ),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
+    },
+
+    async listUserSessions(userId) {
+      const response = await authorized((headers) =>
+        rpc.v1.users[":id"].sessions.$get({ param: { id: userId } }, { headers }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return (await response.json()).items;
+    },
+
+    async revokeUserSession(userId, sessionId) {
+      const response = await authorized((headers) =>
+        rpc.v1.users[":id"].sessions[":sid"].$delete({ param: { id: userId, sid: sessionId } }, { headers }),
+      );
+      if (response.status !== 204) throw await failure(response, "any-401");
+    },
+
+    async listAuditEvents(filter, { limit, cursor }) {
+      const query = {
+        limit: `${limit}`,
+        ...(cursor === undefined ? {} : { cursor }),
+        ...(filter.user_id ? { user_id: filter.user_id } : {}),
+        ...(filter.type ? { type: filter.type } : {}),
+        ...(filter.since ? { since: filter.since } : {}),
+        ...(filter.until ? { until: filter.until } : {}),
+      };
+      const response = await authorized((headers) => rpc.v1["audit-events"].$get({ query }, { headers }));
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return response.json();
     },
 
     async requestPasswordReset(email) {

@@ -7,6 +7,8 @@ import { ApiError } from "./api-error.js";
 import { h, link } from "./dom.js";
 import { feedbackFor } from "./form.js";
 import type { Flash, NavigateOptions, Page, PageContext } from "./page.js";
+import { adminUserPage } from "./pages/admin-user.js";
+import { auditLogPage } from "./pages/audit-log.js";
 import { changePasswordPage } from "./pages/change-password.js";
 import { deleteAccountPage } from "./pages/delete-account.js";
 import { forgotPasswordPage } from "./pages/forgot-password.js";
@@ -17,6 +19,7 @@ import { resetPasswordPage } from "./pages/reset-password.js";
 import { signInPage } from "./pages/sign-in.js";
 import { usersPage } from "./pages/users.js";
 import { verifyEmailPage } from "./pages/verify-email.js";
+import { matchPath } from "./path-params.js";
 import { createSessionTokenStore } from "./session.js";
 
 /** guest: signed-out only; public: anyone (links from emails); user/superuser: signed-in. */
@@ -32,7 +35,25 @@ const ROUTES: Record<string, { page: Page; access: Access }> = {
   "/password": { page: changePasswordPage, access: "user" },
   "/delete-account": { page: deleteAccountPage, access: "user" },
   "/users": { page: usersPage, access: "superuser" },
+  "/audit-log": { page: auditLogPage, access: "superuser" },
 };
+
+/** Routes with a value in the path, tried in order after the fixed ones. */
+const PATTERN_ROUTES: { pattern: string; page: Page; access: Access }[] = [
+  { pattern: "/users/:id", page: adminUserPage, access: "superuser" },
+];
+
+function matchRoute(
+  pathname: string,
+): { page: Page; access: Access; params: Record<string, string> } | undefined {
+  const fixed = ROUTES[pathname];
+  if (fixed) return { ...fixed, params: {} };
+  for (const route of PATTERN_ROUTES) {
+    const params = matchPath(route.pattern, pathname);
+    if (params) return { page: route.page, access: route.access, params };
+  }
+  return undefined;
+}
 
 const SESSION_EXPIRED: Flash = { kind: "warning", text: "Your session has expired, please sign in again." };
 
@@ -78,7 +99,7 @@ async function render(): Promise<void> {
     if (pathname === "/sign-out" && api.isSignedIn()) return signOut();
     return navigate(api.isSignedIn() ? "/profile" : "/sign-in", { replace: true, ...handover });
   }
-  const route = ROUTES[pathname];
+  const route = matchRoute(pathname);
   if (route?.access === "guest" && api.isSignedIn()) return navigate("/profile", { replace: true });
   if (route && route.access !== "guest" && route.access !== "public") {
     if (!api.isSignedIn()) {
@@ -110,6 +131,7 @@ async function render(): Promise<void> {
   const context: PageContext = {
     api,
     user: currentUser,
+    params: route?.params ?? {},
     query: new URLSearchParams(search),
     email: handover.email,
     navigate,
@@ -168,7 +190,7 @@ function renderNav(): void {
   nav.replaceChildren(
     link("/profile", "Profile"),
     link("/password", "Password"),
-    ...(currentUser?.is_superuser ? [link("/users", "Users")] : []),
+    ...(currentUser?.is_superuser ? [link("/users", "Users"), link("/audit-log", "Audit log")] : []),
     signOutButton,
   );
 }

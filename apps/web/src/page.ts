@@ -17,6 +17,8 @@ export interface PageContext {
   api: ApiClient;
   /** The signed-in user, loaded by the shell before a page that needs one renders. */
   user: User | undefined;
+  /** Values taken from the path, e.g. `{ id }` for `/users/{id}`. */
+  params: Record<string, string>;
   /** The query string of the current location. */
   query: URLSearchParams;
   /** Email handed over from the previous page, if any. */

@@ -4,8 +4,10 @@ import { formatDate, h, link } from "../dom.js";
 import { buildForm, feedbackFor } from "../form.js";
 import type { Page } from "../page.js";
 import { validateProfile } from "../validation.js";
+import { activitySection } from "./profile-activity.js";
 import { mfaSection } from "./profile-mfa.js";
 import { passkeysSection } from "./profile-passkeys.js";
+import { sessionsSection } from "./profile-sessions.js";
 
 export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
   if (!cached) throw new Error("the profile page needs a signed-in user");
@@ -145,6 +147,8 @@ export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
         h("div", { class: "form-actions" }, everywhere),
         everywhereError,
       ),
+      sessionsSection(api),
+      activitySection(api),
     ),
   };
 };

@@ -1,6 +1,6 @@
 import type { User, UserPage } from "../api-client.js";
 import { ApiError } from "../api-error.js";
-import { formatDate, h } from "../dom.js";
+import { formatDate, h, link } from "../dom.js";
 import { feedbackFor } from "../form.js";
 import type { Page } from "../page.js";
 
@@ -90,7 +90,12 @@ export const usersPage: Page = async ({ api, user: me, query, navigate }) => {
     const row = h(
       "tr",
       { class: user.is_active ? undefined : "is-inactive" },
-      cell("Email", "cell-email", user.email, isMe ? h("span", { class: "badge" }, "you") : null),
+      cell(
+        "Email",
+        "cell-email",
+        link(`/users/${encodeURIComponent(user.id)}`, user.email),
+        isMe ? h("span", { class: "badge" }, "you") : null,
+      ),
       cell("Name", "cell-name", user.full_name ?? "—"),
       cell("Role", "cell-nowrap", user.is_superuser ? "Administrator" : "Member"),
       cell(
