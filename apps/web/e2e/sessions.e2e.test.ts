@@ -54,7 +54,7 @@ async function signIn(target: Page, email: string, password: string): Promise<vo
   await target.goto(`${baseUrl}/sign-in`);
   await target.getByLabel("Email").fill(email);
   await target.getByLabel("Password").fill(password);
-  await target.getByRole("button", { name: "Sign in" }).click();
+  await target.getByRole("button", { name: "Sign in", exact: true }).click();
   await waitForPath(target, "/profile");
 }
 
