@@ -133,6 +133,8 @@ describe("where you're signed in", () => {
       // Its next call (the profile loads its sessions and events) is refused, and so is its refresh.
       other.expectFailure("GET", "/v1/users/me/sessions", 401);
       other.expectFailure("GET", "/v1/users/me/events", 401);
+      other.expectFailure("GET", "/v1/users/me/mfa", 401);
+      other.expectFailure("GET", "/v1/users/me/passkeys", 401);
       other.expectFailure("POST", "/v1/users/token/refresh", 401);
       await other.page.getByRole("link", { name: "Profile" }).click();
       await waitForPath(other.page, "/sign-in");
