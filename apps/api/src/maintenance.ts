@@ -1,7 +1,10 @@
 /**
- * Scheduled clean-up, started by both entries: spent and expired one-time tokens, and the refresh tokens
- * of finished sessions, are deleted every `MAINTENANCE_INTERVAL_SECONDS` in bounded batches. Replicas
- * may all run it; the sweep's advisory lock lets one of them work at a time.
+ * Scheduled clean-up, started by `startService` in every process: every `MAINTENANCE_INTERVAL_SECONDS`,
+ * in bounded batches, core's `sweepStaleRows` deletes what can never be used again (spent and expired
+ * one-time tokens, refresh tokens of finished sessions, long-ended sessions, security-log events past
+ * retention, sent outbox mail, dead mfa_tokens and passkey challenges). Replicas may all run it; the
+ * sweep's advisory lock lets one of them work at a time. Retired signing keys are deleted by the key
+ * store's own periodic `ensureKeys`, under its own advisory lock.
  */
 import { type Database, type SweepResult, sweepStaleRows } from "@app/core";
 import type { MaintenanceSettings } from "./config.js";
