@@ -170,6 +170,26 @@ describe.each(testDatabaseKinds)("second-factor changes in the security log on %
     expect(JSON.stringify(failed[0]?.details)).not.toContain(wrongCode);
   });
 
+  it("a failed passkey assertion at /login/mfa writes mfa.failed with the method webauthn", async () => {
+    const { id, email, token } = await signedIn("assertion-log");
+    const authenticator = new SoftwareAuthenticator(ORIGIN, TEST_WEBAUTHN.rpId);
+    const options = await post("/v1/users/me/passkeys/options", {}, token);
+    const created = await post(
+      "/v1/users/me/passkeys",
+      { response: authenticator.create((await options.json()) as Record<string, unknown>) },
+      token,
+    );
+    expect(created.status).toBe(201);
+    const ticket = await mfaToken(email);
+    const requestOptions = await post("/v1/users/login/mfa/webauthn/options", { mfa_token: ticket });
+    const forged = authenticator.get((await requestOptions.json()) as Record<string, unknown>, {
+      origin: "https://evil.example",
+    });
+    await expectProblem(await post("/v1/users/login/mfa", { mfa_token: ticket, webauthn: forged }), 401);
+    const failed = (await eventsOf(id)).filter((row) => row.type === "mfa.failed");
+    expect(failed.map((row) => row.details)).toEqual([{ method: "webauthn" }]);
+  });
+
   it("a session started by /login/mfa has the request's address and device, like a password login", async () => {
     const { id, email, secret } = await userWithTotp();
     const answer = await post(
