@@ -1,5 +1,7 @@
 import { and, count, eq, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
+import { type AuditContext, recordAuditEvent } from "../audit/audit-log.js";
+import { recordMfaDisabled } from "../audit/mfa-disabled.js";
 import { createSecretSealer } from "../crypto/secret-sealer.js";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
@@ -25,6 +27,7 @@ import {
   consumeMfaLoginToken,
   countMfaAttempt,
   issueMfaLoginToken,
+  type MfaLoginTicket,
   readMfaLoginToken,
 } from "./mfa-login-tokens.js";
 import {
@@ -98,12 +101,16 @@ export interface MfaService {
    * codes (shown once). The code counts as used.
    * @throws InvalidMfaSetupCodeError; MfaConflictError when no setup is pending
    */
-  confirmTotp(userId: string, code: string): Promise<{ user: User; recoveryCodes: string[] }>;
+  confirmTotp(
+    userId: string,
+    code: string,
+    context?: AuditContext,
+  ): Promise<{ user: User; recoveryCodes: string[] }>;
   /**
    * Removes the TOTP factor after checking the password; recovery codes go too when no factor is left.
    * @throws IncorrectPasswordError; MfaConflictError when TOTP is not enabled
    */
-  disableTotp(userId: string, currentPassword: string): Promise<User>;
+  disableTotp(userId: string, currentPassword: string, context?: AuditContext): Promise<User>;
   /**
    * A new set of recovery codes; the old set stops working.
    * @throws IncorrectPasswordError; MfaConflictError when the account has no second factor
@@ -122,29 +129,55 @@ export interface MfaService {
   userForMfaToken(mfaToken: string): Promise<User>;
   /**
    * The login's second step. Counts an attempt on the token first (the fifth wrong one kills it), then
-   * checks the proof and spends the token in one transaction.
+   * checks the proof and spends the token in one transaction. A wrong proof rolls that back and is
+   * recorded as `mfa.failed` on its own, as the counted attempt is.
    * @throws InvalidMfaTokenError; InvalidMfaCodeError
    */
-  completeSignIn(mfaToken: string, proof: SecondFactorProof): Promise<MfaSignIn>;
+  completeSignIn(mfaToken: string, proof: SecondFactorProof, context?: AuditContext): Promise<MfaSignIn>;
   /** Request options for a passkey as the second step of this mfa_token's login. */
   secondFactorPasskeyOptions(mfaToken: string): Promise<PublicKeyCredentialRequestOptionsJSON>;
-  /** Superusers: removes every second factor of a user (TOTP, recovery codes, passkeys). */
-  removeAllFactors(userId: string): Promise<User>;
+  /**
+   * Superusers: removes every second factor of a user (TOTP, recovery codes, passkeys). `context.actor`
+   * names the superuser in the `mfa.disabled` event.
+   */
+  removeAllFactors(userId: string, context?: AuditContext): Promise<User>;
 
   passkeyRegistrationOptions(user: User): Promise<PublicKeyCredentialCreationOptionsJSON>;
   /** @throws PasskeyRegistrationError */
-  registerPasskey(userId: string, response: RegistrationResponseJSON, name?: string): Promise<Passkey>;
+  registerPasskey(
+    userId: string,
+    response: RegistrationResponseJSON,
+    name?: string,
+    context?: AuditContext,
+  ): Promise<Passkey>;
   listPasskeys(userId: string): Promise<Passkey[]>;
   /** @throws PasskeyNotFoundError */
   renamePasskey(userId: string, passkeyId: string, name: string): Promise<Passkey>;
-  /** @throws PasskeyNotFoundError */
-  deletePasskey(userId: string, passkeyId: string): Promise<Passkey>;
+  /**
+   * Deletes a passkey; `user.mfaEnabled` says whether a second factor is left (when none is, the
+   * `mfa.disabled` event and its mail were written too).
+   * @throws PasskeyNotFoundError
+   */
+  deletePasskey(
+    userId: string,
+    passkeyId: string,
+    context?: AuditContext,
+  ): Promise<{ passkey: Passkey; user: User }>;
   passwordlessOptions(): Promise<PublicKeyCredentialRequestOptionsJSON>;
   /**
    * Signs in with a discoverable passkey alone (`amr: ["hwk"]`).
    * @throws PasskeyAuthenticationError
    */
   passwordlessSignIn(response: AuthenticationResponseJSON): Promise<MfaSignIn>;
+}
+
+/** What a factor change did, for the events written in its transaction. */
+interface FactorChange<T> {
+  result: T;
+  /** The user after the change; `mfaEnabled` says whether any second factor is left. */
+  user: User;
+  wasEnabled: boolean;
+  at: Date;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -173,10 +206,14 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
     if (!(await passwords.verify(password, record.hashedPassword))) throw new IncorrectPasswordError();
   }
 
-  /** Runs `work` holding the user row `FOR UPDATE`, then recomputes `mfa_enabled` from the factors. */
+  /**
+   * Runs `work` holding the user row `FOR UPDATE`, then recomputes `mfa_enabled` from the factors and
+   * hands the outcome to `record`, so the security-log events commit with the change they describe.
+   */
   async function changeFactors<T>(
     userId: string,
     work: (tx: Db) => Promise<T>,
+    record: (tx: Db, change: FactorChange<T>) => Promise<void> = async () => {},
   ): Promise<{ result: T; user: User }> {
     return db.transaction(async (tx) => {
       const locked = await lockUserRecord(tx, userId, "update");
@@ -190,7 +227,10 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
         .returning({ mfaEnabled: users.mfaEnabled });
       // Recovery codes stand in for a factor; with none left they would be a way in on their own.
       if (!row?.mfaEnabled) await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
-      return { result, user: { ...toUser(locked), mfaEnabled: row?.mfaEnabled ?? false } };
+      const user = { ...toUser(locked), mfaEnabled: row?.mfaEnabled ?? false };
+      // Wall-clock time, as every other event of the log: `now` may be a test's clock for TOTP steps.
+      await record(tx, { result, user, wasEnabled: locked.mfaEnabled, at: new Date() });
+      return { result, user };
     });
   }
 
@@ -295,6 +335,77 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
     return spendChallenge(db, clientDataOf(response), purpose, userId, now());
   }
 
+  /** Checks the proof and spends the token in one transaction; a wrong proof rolls back. */
+  async function proveSecondFactor(
+    mfaToken: string,
+    proof: SecondFactorProof,
+    ticket: MfaLoginTicket,
+  ): Promise<MfaSignIn> {
+    const user = await ticketUser(ticket);
+    const challenge =
+      "webauthn" in proof ? await spendAssertionChallenge(proof.webauthn, "second_factor", user.id) : null;
+    const amr = await db.transaction(async (tx) => {
+      let method: string;
+      if ("code" in proof) {
+        await proveTotp(tx, user.id, proof.code);
+        method = "otp";
+      } else if ("recoveryCode" in proof) {
+        await proveRecoveryCode(tx, user.id, proof.recoveryCode);
+        method = "otp";
+      } else {
+        const credential = await verifyAssertion(
+          tx,
+          webauthn,
+          "second_factor",
+          user.id,
+          proof.webauthn,
+          now(),
+          challenge,
+        ).catch((error: unknown) => {
+          if (error instanceof DomainError) throw error;
+          // A response too malformed for the library to read is a wrong answer like any other.
+          return null;
+        });
+        if (!credential) throw new InvalidMfaCodeError();
+        method = "hwk";
+      }
+      await consumeMfaLoginToken(tx, mfaToken, now());
+      return ["pwd", method, "mfa"];
+    });
+    return { user, amr };
+  }
+
+  /**
+   * A wrong second factor at login: its own transaction, since the proof's rolled back and the attempt
+   * was counted (committed) before the check. Names the method tried, never what was sent.
+   */
+  async function recordMfaFailure(userId: string, proof: SecondFactorProof, context: AuditContext) {
+    const method = "code" in proof ? "totp" : "recoveryCode" in proof ? "recovery_code" : "webauthn";
+    await db.transaction((tx) =>
+      recordAuditEvent(
+        tx,
+        { type: "mfa.failed", userId, details: { method } },
+        { ...context, actor: { type: "system" } },
+      ),
+    );
+  }
+
+  /**
+   * TOTP removed: `mfa.disabled` always; the "turned off" mail (through the outbox) only when no second
+   * factor is left, since with a passkey remaining the account still asks for one.
+   */
+  async function recordTotpRemoved(tx: Db, change: FactorChange<unknown>, context: AuditContext) {
+    const details = { factor: "totp" };
+    if (change.user.mfaEnabled)
+      await recordAuditEvent(
+        tx,
+        { type: "mfa.disabled", userId: change.user.id, details },
+        context,
+        change.at,
+      );
+    else await recordMfaDisabled(tx, change.user, context, { at: change.at, details });
+  }
+
   return {
     status: (userId) => guard(() => statusOf(userId)),
 
@@ -324,36 +435,50 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       });
     },
 
-    async confirmTotp(userId, code) {
+    async confirmTotp(userId, code, context = {}) {
       return guard(async () => {
-        const { result, user } = await changeFactors(userId, async (tx) => {
-          const [pending] = await tx
-            .select()
-            .from(totpFactors)
-            .where(eq(totpFactors.userId, userId))
-            .limit(1);
-          if (!pending || pending.confirmedAt !== null)
-            throw new MfaConflictError("No TOTP setup is pending; start one first.");
-          const secret = sealer.open(sealedFor(userId), pending.secretCiphertext);
-          const step = matchTotpStep(secret, code.trim(), now(), null);
-          if (step === null || !(await acceptTotpStep(tx, userId, step, false)))
-            throw new InvalidMfaSetupCodeError();
-          return replaceRecoveryCodes(tx, userId);
-        });
+        const { result, user } = await changeFactors(
+          userId,
+          async (tx) => {
+            const [pending] = await tx
+              .select()
+              .from(totpFactors)
+              .where(eq(totpFactors.userId, userId))
+              .limit(1);
+            if (!pending || pending.confirmedAt !== null)
+              throw new MfaConflictError("No TOTP setup is pending; start one first.");
+            const secret = sealer.open(sealedFor(userId), pending.secretCiphertext);
+            const step = matchTotpStep(secret, code.trim(), now(), null);
+            if (step === null || !(await acceptTotpStep(tx, userId, step, false)))
+              throw new InvalidMfaSetupCodeError();
+            return replaceRecoveryCodes(tx, userId);
+          },
+          (tx, { at }) =>
+            recordAuditEvent(
+              tx,
+              { type: "mfa.enabled", userId, details: { factor: "totp" } },
+              context,
+              at,
+            ).then(() => {}),
+        );
         return { user, recoveryCodes: result };
       });
     },
 
-    async disableTotp(userId, currentPassword) {
+    async disableTotp(userId, currentPassword, context = {}) {
       await checkPassword(userId, currentPassword);
       return guard(async () => {
-        const { user } = await changeFactors(userId, async (tx) => {
-          const removed = await tx
-            .delete(totpFactors)
-            .where(and(eq(totpFactors.userId, userId), isNotNull(totpFactors.confirmedAt)))
-            .returning({ userId: totpFactors.userId });
-          if (removed.length === 0) throw new MfaConflictError("TOTP is not enabled.");
-        });
+        const { user } = await changeFactors(
+          userId,
+          async (tx) => {
+            const removed = await tx
+              .delete(totpFactors)
+              .where(and(eq(totpFactors.userId, userId), isNotNull(totpFactors.confirmedAt)))
+              .returning({ userId: totpFactors.userId });
+            if (removed.length === 0) throw new MfaConflictError("TOTP is not enabled.");
+          },
+          (tx, change) => recordTotpRemoved(tx, change, context),
+        );
         return user;
       });
     },
@@ -388,43 +513,15 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       return guard(async () => ticketUser(await readMfaLoginToken(db, mfaToken, now())));
     },
 
-    async completeSignIn(mfaToken, proof) {
+    async completeSignIn(mfaToken, proof, context = {}) {
       return guard(async () => {
         const ticket = await countMfaAttempt(db, mfaToken, now());
-        const user = await ticketUser(ticket);
-        const challenge =
-          "webauthn" in proof
-            ? await spendAssertionChallenge(proof.webauthn, "second_factor", user.id)
-            : null;
-        const amr = await db.transaction(async (tx) => {
-          let method: string;
-          if ("code" in proof) {
-            await proveTotp(tx, user.id, proof.code);
-            method = "otp";
-          } else if ("recoveryCode" in proof) {
-            await proveRecoveryCode(tx, user.id, proof.recoveryCode);
-            method = "otp";
-          } else {
-            const credential = await verifyAssertion(
-              tx,
-              webauthn,
-              "second_factor",
-              user.id,
-              proof.webauthn,
-              now(),
-              challenge,
-            ).catch((error: unknown) => {
-              if (error instanceof DomainError) throw error;
-              // A response too malformed for the library to read is a wrong answer like any other.
-              return null;
-            });
-            if (!credential) throw new InvalidMfaCodeError();
-            method = "hwk";
-          }
-          await consumeMfaLoginToken(tx, mfaToken, now());
-          return ["pwd", method, "mfa"];
-        });
-        return { user, amr };
+        try {
+          return await proveSecondFactor(mfaToken, proof, ticket);
+        } catch (error) {
+          if (error instanceof InvalidMfaCodeError) await recordMfaFailure(ticket.userId, proof, context);
+          throw error;
+        }
       });
     },
 
@@ -435,13 +532,24 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       });
     },
 
-    async removeAllFactors(userId) {
+    async removeAllFactors(userId, context = {}) {
       return guard(async () => {
-        const { user } = await changeFactors(userId, async (tx) => {
-          await tx.delete(totpFactors).where(eq(totpFactors.userId, userId));
-          await tx.delete(webauthnCredentials).where(eq(webauthnCredentials.userId, userId));
-          await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
-        });
+        const { user } = await changeFactors(
+          userId,
+          async (tx) => {
+            await tx.delete(totpFactors).where(eq(totpFactors.userId, userId));
+            await tx.delete(webauthnCredentials).where(eq(webauthnCredentials.userId, userId));
+            await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+          },
+          async (tx, change) => {
+            // Nothing to tell when the account had no second factor to lose.
+            if (change.wasEnabled)
+              await recordMfaDisabled(tx, change.user, context, {
+                at: change.at,
+                details: { reason: "removed_by_superuser" },
+              });
+          },
+        );
         return user;
       });
     },
@@ -450,21 +558,32 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       return guard(() => registrationOptions(db, webauthn, user, now()));
     },
 
-    async registerPasskey(userId, response, name) {
+    async registerPasskey(userId, response, name, context = {}) {
       return guard(async () => {
         const challenge = await spendChallenge(db, clientDataOf(response), "registration", userId, now());
-        const { result } = await changeFactors(userId, async (tx) => {
-          let row: Awaited<ReturnType<typeof verifyRegistration>>;
-          try {
-            const label = name?.trim() || `Passkey ${(await listCredentials(tx, userId)).length + 1}`;
-            row = await verifyRegistration(tx, webauthn, userId, response, label, now(), challenge);
-          } catch (error) {
-            if (error instanceof DomainError) throw error;
-            throw new PasskeyRegistrationError({ cause: error });
-          }
-          if (!row) throw new PasskeyRegistrationError();
-          return toPasskey(row);
-        });
+        const { result } = await changeFactors(
+          userId,
+          async (tx) => {
+            let row: Awaited<ReturnType<typeof verifyRegistration>>;
+            try {
+              const label = name?.trim() || `Passkey ${(await listCredentials(tx, userId)).length + 1}`;
+              row = await verifyRegistration(tx, webauthn, userId, response, label, now(), challenge);
+            } catch (error) {
+              if (error instanceof DomainError) throw error;
+              throw new PasskeyRegistrationError({ cause: error });
+            }
+            if (!row) throw new PasskeyRegistrationError();
+            return toPasskey(row);
+          },
+          async (tx, { result: passkey, at }) => {
+            await recordAuditEvent(
+              tx,
+              { type: "passkey.added", userId, details: { passkey_id: passkey.id, name: passkey.name } },
+              context,
+              at,
+            );
+          },
+        );
         return result;
       });
     },
@@ -484,18 +603,31 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       });
     },
 
-    async deletePasskey(userId, passkeyId) {
+    async deletePasskey(userId, passkeyId, context = {}) {
       if (!UUID.test(passkeyId)) throw new PasskeyNotFoundError();
       return guard(async () => {
-        const { result } = await changeFactors(userId, async (tx) => {
-          const [row] = await tx
-            .delete(webauthnCredentials)
-            .where(and(eq(webauthnCredentials.id, passkeyId), eq(webauthnCredentials.userId, userId)))
-            .returning();
-          if (!row) throw new PasskeyNotFoundError();
-          return toPasskey(row);
-        });
-        return result;
+        const { result, user } = await changeFactors(
+          userId,
+          async (tx) => {
+            const [row] = await tx
+              .delete(webauthnCredentials)
+              .where(and(eq(webauthnCredentials.id, passkeyId), eq(webauthnCredentials.userId, userId)))
+              .returning();
+            if (!row) throw new PasskeyNotFoundError();
+            return toPasskey(row);
+          },
+          async (tx, { result: passkey, user, wasEnabled, at }) => {
+            await recordAuditEvent(
+              tx,
+              { type: "passkey.removed", userId, details: { passkey_id: passkey.id, name: passkey.name } },
+              context,
+              at,
+            );
+            if (wasEnabled && !user.mfaEnabled)
+              await recordMfaDisabled(tx, user, context, { at, details: { reason: "last_factor_removed" } });
+          },
+        );
+        return { passkey: result, user };
       });
     },
 

@@ -4,6 +4,7 @@
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import { requireSuperuser } from "../../../middleware/require-superuser.js";
 import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
@@ -26,15 +27,15 @@ const removeFactorsRoute = createRoute({
 });
 
 export function adminMfaRoutes(deps: AppDeps) {
-  const { mfa, accountMail } = deps;
+  const { mfa } = deps;
   const authenticated = requireUser(deps);
   const superuser = requireSuperuser();
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(
     { ...removeFactorsRoute, middleware: [authenticated, superuser] as const },
     async (c) => {
-      const user = await mfa.removeAllFactors(c.req.valid("param").id);
-      accountMail.sendSecondFactorChanged(user.email, { kind: "removed_by_admin" });
+      // The user's notice ("turned off") is queued in the outbox with the change itself.
+      await mfa.removeAllFactors(c.req.valid("param").id, auditContextOf(c, deps, { asSuperuser: true }));
       return c.body(null, 204);
     },
   );

@@ -5,6 +5,7 @@
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { validationHook } from "../../../validation.js";
@@ -75,10 +76,11 @@ export function loginMfaRoutes(deps: AppDeps) {
           : body.recovery_code !== undefined
             ? { recoveryCode: body.recovery_code }
             : { webauthn: asAuthenticationResponse(body.webauthn as NonNullable<typeof body.webauthn>) };
-      const { user, amr } = await mfa.completeSignIn(body.mfa_token, proof);
+      const { user, amr } = await mfa.completeSignIn(body.mfa_token, proof, auditContextOf(c, deps));
       await guesses.clearAfterSuccess(user.email);
       c.set("user", user);
-      return c.json(toTokenResponse(await sessions.start(user, { amr })), 200, NO_STORE);
+      const context = auditContextOf(c, deps);
+      return c.json(toTokenResponse(await sessions.start(user, { amr, context })), 200, NO_STORE);
     })
     .openapi({ ...webauthnOptionsRoute, middleware: [loginByAddress] as const }, async (c) => {
       const options = await mfa.secondFactorPasskeyOptions(c.req.valid("json").mfa_token);

@@ -4,6 +4,7 @@
  */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import { createLoginBudget } from "../../../middleware/account-budget.js";
 import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
@@ -119,7 +120,11 @@ export function mfaRoutes(deps: AppDeps) {
       return c.json({ secret: setup.secret, otpauth_uri: setup.otpauthUri }, 200, NO_STORE);
     })
     .openapi({ ...totpConfirmRoute, middleware: [authenticated] as const }, async (c) => {
-      const { recoveryCodes } = await mfa.confirmTotp(c.var.user.id, c.req.valid("json").code);
+      const { recoveryCodes } = await mfa.confirmTotp(
+        c.var.user.id,
+        c.req.valid("json").code,
+        auditContextOf(c, deps),
+      );
       accountMail.sendSecondFactorChanged(c.var.user.email, {
         kind: "added",
         factor: "an authenticator app",
@@ -130,9 +135,11 @@ export function mfaRoutes(deps: AppDeps) {
       const { email, id } = c.var.user;
       const guesses = passwordGuesses.forRequest(c);
       await guesses.spend(email);
-      await mfa.disableTotp(id, c.req.valid("json").current_password);
+      const user = await mfa.disableTotp(id, c.req.valid("json").current_password, auditContextOf(c, deps));
       await guesses.clearAfterSuccess(email);
-      accountMail.sendSecondFactorChanged(email, { kind: "removed", factor: "the authenticator app" });
+      // With no factor left, the durable "turned off" notice was queued with the change; one mail, not two.
+      if (user.mfaEnabled)
+        accountMail.sendSecondFactorChanged(email, { kind: "removed", factor: "the authenticator app" });
       return c.body(null, 204);
     })
     .openapi({ ...recoveryCodesRoute, middleware: [authenticated] as const }, async (c) => {

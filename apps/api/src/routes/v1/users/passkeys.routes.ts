@@ -6,6 +6,7 @@
 import { EmailNotVerifiedError } from "@app/core";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../../../app-env.js";
+import { auditContextOf } from "../../../audit-context.js";
 import { rateLimitByAddress } from "../../../middleware/rate-limit.js";
 import { requireUser } from "../../../middleware/require-user.js";
 import { validationHook } from "../../../validation.js";
@@ -158,6 +159,7 @@ export function passkeysRoutes(deps: AppDeps) {
         c.var.user.id,
         asRegistrationResponse(body.response),
         body.name,
+        auditContextOf(c, deps),
       );
       accountMail.sendSecondFactorChanged(c.var.user.email, {
         kind: "added",
@@ -177,11 +179,17 @@ export function passkeysRoutes(deps: AppDeps) {
       return c.json(toPasskeyResource(passkey), 200);
     })
     .openapi({ ...deleteRoute, middleware: [authenticated] as const }, async (c) => {
-      const passkey = await mfa.deletePasskey(c.var.user.id, c.req.valid("param").id);
-      accountMail.sendSecondFactorChanged(c.var.user.email, {
-        kind: "removed",
-        factor: `the passkey "${passkey.name}"`,
-      });
+      const { passkey, user } = await mfa.deletePasskey(
+        c.var.user.id,
+        c.req.valid("param").id,
+        auditContextOf(c, deps),
+      );
+      // With no factor left, the durable "turned off" notice was queued with the change; one mail, not two.
+      if (user.mfaEnabled)
+        accountMail.sendSecondFactorChanged(user.email, {
+          kind: "removed",
+          factor: `the passkey "${passkey.name}"`,
+        });
       return c.body(null, 204);
     })
     .openapi({ ...loginOptionsRoute, middleware: [loginByAddress] as const }, async (c) => {
@@ -196,7 +204,8 @@ export function passkeysRoutes(deps: AppDeps) {
         );
         if (deps.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
         c.set("user", user);
-        return c.json(toTokenResponse(await sessions.start(user, { amr })), 200, TOKEN_NO_STORE);
+        const context = auditContextOf(c, deps);
+        return c.json(toTokenResponse(await sessions.start(user, { amr, context })), 200, TOKEN_NO_STORE);
       },
     );
 }
