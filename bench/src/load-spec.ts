@@ -43,6 +43,24 @@ export function idOf(n: number): string {
   return `00000000-0000-7000-8000-${n.toString(16).padStart(12, "0")}`;
 }
 
+/** The id of the live session seeded for user `n` (see `seedSessionsSql`). */
+export function sessionIdOf(n: number): string {
+  return `00000000-0000-7000-9000-${n.toString(16).padStart(12, "0")}`;
+}
+
+/**
+ * One live session (a login's row in `sessions`) for each of users `from` … `to`, so tokens minted with
+ * `sid` = `sessionIdOf(n)` take the path every real access token takes: the user and its session read
+ * in one query.
+ */
+export function seedSessionsSql(): string {
+  return `insert into sessions (id, user_id, created_at, last_used_at, expires_at, amr)
+    select ('00000000-0000-7000-9000-' || lpad(to_hex(n), 12, '0'))::uuid,
+      ('00000000-0000-7000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+      now(), now(), now() + interval '30 days', array['pwd']
+    from generate_series($1::int, $2::int) as n`;
+}
+
 /** One INSERT … SELECT over generate_series: users `from` … `to`, all sharing one precomputed hash. */
 export function seedUsersSql(): string {
   return `insert into users (id, email, hashed_password, full_name, is_active, is_superuser,

@@ -67,10 +67,12 @@ describe("pnpm bench, end to end in a few seconds", () => {
     expect(stderr).toMatch(/health @100: \d+/);
 
     const report = JSON.parse(await readFile(output, "utf8")) as BenchReport;
-    // /me twice: the server's default EdDSA tokens, then a second server with JWT_ALGORITHM=HS256.
+    // /me three times: EdDSA tokens without and with a session id, then a second server with
+    // JWT_ALGORITHM=HS256.
     expect(report.phases.map((phase) => phase.name)).toEqual([
       "health @100",
       "/me EdDSA @100",
+      "/me EdDSA+sid @100",
       "/me HS256 @100",
       "login @100",
     ]);

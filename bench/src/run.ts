@@ -3,7 +3,7 @@
  * autocannon from a separate process, with the ceilings it is judged against measured in the same run.
  *
  * Order (defaults, ~2.5 min): bcrypt ceiling 5 s → database ceiling 5 s → /health 10 s (framework
- * ceiling) → /me 10 s → /me with JWT_ALGORITHM=HS256 10 s (a second server) → login 20 s → registration 20 s → failed login 20 s → seed 1M users (~15 s) →
+ * ceiling) → /me 10 s → /me with a session id 10 s → /me with JWT_ALGORITHM=HS256 10 s (a second server) → login 20 s → registration 20 s → failed login 20 s → seed 1M users (~15 s) →
  * database ceiling 5 s → /me 10 s → login 20 s. See the README's Performance section.
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
@@ -26,7 +26,9 @@ import {
   type LoadSpec,
   type LoadSummary,
   type PhaseKind,
+  seedSessionsSql,
   seedUsersSql,
+  sessionIdOf,
 } from "./load-spec.js";
 import { type BenchOptions, parseOptions, USAGE } from "./options.js";
 import { type MemoryPeaks, startMemorySampler } from "./process-memory.js";
@@ -388,6 +390,7 @@ async function main(options: BenchOptions): Promise<void> {
   };
   const seedSeconds: Record<string, number> = {};
   seedSeconds["small"] = await seed(1, options.smallUsers);
+  await db.unsafe(seedSessionsSql(), [1, options.smallUsers]);
 
   const server = await startServer(options, databaseUrl, secret);
   cleanups.unshift(() => server.stop());
@@ -413,10 +416,16 @@ async function main(options: BenchOptions): Promise<void> {
     issuer: BENCH_ISSUER,
     audience: "user-management",
   });
-  const tokensFor = async (users: number, service: TokenService = tokens) =>
+  // Without `sid` by default, so /me measures the user lookup alone; `withSession` mints what a login
+  // hands out (a `sid` naming the user's seeded session), which adds the per-request session check.
+  const tokensFor = async (users: number, service: TokenService = tokens, withSession = false) =>
     Promise.all(
       Array.from({ length: 1000 }, async () => {
-        const issued = await service.issue({ subject: idOf(1 + Math.floor(Math.random() * users)) });
+        const n = 1 + Math.floor(Math.random() * users);
+        const issued = await service.issue({
+          subject: idOf(n),
+          ...(withSession ? { sessionId: sessionIdOf(n) } : {}),
+        });
         return issued.token;
       }),
     );
@@ -525,7 +534,20 @@ async function main(options: BenchOptions): Promise<void> {
           "EdDSA",
         ),
       );
-      if (scale === "small") phases.push(await hs256MePhase(users));
+      if (scale === "small") {
+        // The same load with a login's tokens: what the per-request session check (`sid`) costs.
+        phases.push(
+          await runPhase(
+            "me",
+            scale,
+            { ...cheap, users, tokens: await tokensFor(users, tokens, true), expectStatus: 200 },
+            framework(),
+            ceilings.database,
+            "EdDSA+sid",
+          ),
+        );
+        phases.push(await hs256MePhase(users));
+      }
     }
     if (wants("login")) {
       phases.push(await runPhase("login", scale, { ...bcrypt, users, expectStatus: 200 }, bcryptCeiling()));
