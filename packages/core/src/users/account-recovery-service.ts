@@ -84,28 +84,7 @@ export function createAccountRecoveryService({
 
   return {
     async requestPasswordReset(email) {
-      const record = await getUserByEmail(db, email);
-      if (!record?.isActive) {
-        // The same number of round trips as issuing a token (a statement that matches nothing), so the
-        // answer for an unknown address takes about as long as for a known one.
-        await redeemOneTimeToken(db, {
-          purpose: "password_reset",
-          token: randomBytes(32).toString("base64url"),
-          now: now(),
-        });
-        return null;
-      }
-      const issuedAt = now();
-      const expiresAt = new Date(issuedAt.getTime() + resetTtlMs);
-      const token = await issueOneTimeToken(db, {
-        purpose: "password_reset",
-        userId: record.id,
-        email: record.email,
-        expiresAt,
-        now: issuedAt,
-      });
-      const { hashedPassword: _hash, ...user } = record;
-      return { user, token, expiresAt };
+      return issueTokenByEmail(email, "password_reset", resetTtlMs, (record) => record.isActive);
     },
 
     async resetPassword({ token, newPassword }, context = {}) {
@@ -173,27 +152,12 @@ export function createAccountRecoveryService({
     },
 
     async requestEmailVerificationByEmail(email) {
-      const record = await getUserByEmail(db, email);
-      if (!record?.isActive || record.emailVerifiedAt !== null) {
-        // The same round trips as issuing a token, as for a password reset.
-        await redeemOneTimeToken(db, {
-          purpose: "verify_email",
-          token: randomBytes(32).toString("base64url"),
-          now: now(),
-        });
-        return null;
-      }
-      const issuedAt = now();
-      const expiresAt = new Date(issuedAt.getTime() + verifyTtlMs);
-      const token = await issueOneTimeToken(db, {
-        purpose: "verify_email",
-        userId: record.id,
-        email: record.email,
-        expiresAt,
-        now: issuedAt,
-      });
-      const { hashedPassword: _hash, ...user } = record;
-      return { user, token, expiresAt };
+      return issueTokenByEmail(
+        email,
+        "verify_email",
+        verifyTtlMs,
+        (record) => record.isActive && record.emailVerifiedAt === null,
+      );
     },
 
     async verifyEmail(token, context = {}) {
@@ -221,4 +185,33 @@ export function createAccountRecoveryService({
       return verified;
     },
   };
+
+  /**
+   * A single-use token for the account with this email, when `eligible`; otherwise null after a
+   * statement that matches nothing, so an unknown or ineligible address costs the same round trips and
+   * about the same time as a known one.
+   */
+  async function issueTokenByEmail(
+    email: string,
+    purpose: "password_reset" | "verify_email",
+    ttlMs: number,
+    eligible: (record: NonNullable<Awaited<ReturnType<typeof getUserByEmail>>>) => boolean,
+  ): Promise<TokenToSend | null> {
+    const record = await getUserByEmail(db, email);
+    if (!record || !eligible(record)) {
+      await redeemOneTimeToken(db, { purpose, token: randomBytes(32).toString("base64url"), now: now() });
+      return null;
+    }
+    const issuedAt = now();
+    const expiresAt = new Date(issuedAt.getTime() + ttlMs);
+    const token = await issueOneTimeToken(db, {
+      purpose,
+      userId: record.id,
+      email: record.email,
+      expiresAt,
+      now: issuedAt,
+    });
+    const { hashedPassword: _hash, ...user } = record;
+    return { user, token, expiresAt };
+  }
 }
