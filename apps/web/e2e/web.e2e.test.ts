@@ -336,7 +336,7 @@ describe("register, sign in, profile", () => {
 describe("password reset and email verification pages", () => {
   it("forgot password: from sign-in, the same confirmation for any address", async () => {
     await page.goto(`${baseUrl}/sign-in`);
-    await page.getByRole("link", { name: "Forgot your password?" }).click();
+    await page.getByRole("link", { name: "Forgot password?" }).click();
     await page.waitForURL((url) => url.pathname === "/forgot-password");
     await page.getByLabel("Email").fill(uniqueEmail("nobody"));
     await page.getByRole("button", { name: "Send the link" }).click();

@@ -168,6 +168,8 @@ export interface ApiClient {
   confirmPasswordReset(request: { token: string; new_password: string }): Promise<void>;
   verifyEmail(token: string): Promise<void>;
   resendVerification(): Promise<void>;
+  /** Signed out (right after registering): a new link to this address; 202 whether or not it has an account. */
+  resendVerificationTo(email: string): Promise<void>;
   /**
    * The server's rules for a new password (`PASSWORD_MIN_LENGTH`), fetched once. If they cannot be read
    * the contract's floor is used for the inline checks; the server still enforces its own minimum.
@@ -590,6 +592,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         rpc.v1.users["verify-email"].resend.$post({ json: {} }, { headers: bearer() }),
       );
       if (response.status !== 202) throw await failure(response, "any-401");
+    },
+
+    async resendVerificationTo(email) {
+      const response = await send(() => rpc.v1.users["verify-email"].resend.$post({ json: { email } }));
+      if (response.status !== 202) throw await failure(response);
     },
   };
 }

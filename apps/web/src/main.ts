@@ -59,6 +59,7 @@ const SESSION_EXPIRED: Flash = { kind: "warning", text: "Your session has expire
 
 const main = requireElement("main");
 const nav = requireElement("site-nav");
+const announcer = requireElement("announcer");
 
 let currentUser: User | undefined;
 let pending: { flash?: Flash; email?: string } = {};
@@ -101,6 +102,8 @@ async function render(): Promise<void> {
   }
   const route = matchRoute(pathname);
   if (route?.access === "guest" && api.isSignedIn()) return navigate("/profile", { replace: true });
+  // Signing in, registering and the links from emails get a focused card without the site navigation.
+  const layout = route?.access === "guest" || route?.access === "public" ? "auth" : "app";
   if (route && route.access !== "guest" && route.access !== "public") {
     if (!api.isSignedIn()) {
       return navigate("/sign-in", {
@@ -109,7 +112,7 @@ async function render(): Promise<void> {
       });
     }
     if (!currentUser) {
-      main.setAttribute("aria-busy", "true");
+      showLoading(layout);
       try {
         currentUser = await api.me();
       } catch (error) {
@@ -141,11 +144,21 @@ async function render(): Promise<void> {
     },
   };
   try {
-    const view = await page(context);
+    const viewOrPromise = page(context);
+    // The previous page must not stay on screen (and clickable) under the new address while this one loads.
+    if (viewOrPromise instanceof Promise) showLoading(layout);
+    const view = await viewOrPromise;
     if (ticket !== renderCount) return;
     document.title = `${view.title} · Accounts`;
-    main.replaceChildren(...(handover.flash ? [flashElement(handover.flash)] : []), view.content);
+    document.body.dataset["layout"] = layout;
+    main.removeAttribute("aria-busy");
+    main.replaceChildren(
+      ...(layout === "auth" ? [authBrand()] : []),
+      ...(handover.flash ? [flashElement(handover.flash)] : []),
+      view.content,
+    );
     main.dataset["path"] = pathname;
+    announce(handover.flash?.text);
     // Move focus to the new page's heading so screen readers and keyboard users start at the top.
     main.querySelector<HTMLElement>("h1")?.focus();
     markCurrentLink(pathname);
@@ -157,9 +170,14 @@ async function render(): Promise<void> {
 function showError(error: unknown): void {
   if (error instanceof ApiError && error.sessionExpired) return;
   document.title = "Something went wrong · Accounts";
+  document.body.dataset["layout"] = "app";
+  main.removeAttribute("aria-busy");
   const message = feedbackFor(error, { fields: [] }).form ?? "Something went wrong.";
   const retry = h("button", { type: "button", class: "button button-primary" }, "Try again");
   retry.addEventListener("click", () => void render());
+  // The profile may be what failed to load, so the navigation may be empty: signing out stays possible here.
+  const signOutButton = h("button", { type: "button", class: "button" }, "Sign out");
+  signOutButton.addEventListener("click", () => void signOut());
   main.dataset["path"] = window.location.pathname;
   main.replaceChildren(
     h(
@@ -167,14 +185,50 @@ function showError(error: unknown): void {
       { class: "card" },
       h("h1", { tabindex: "-1" }, "This page could not be loaded"),
       h("p", { class: "form-error is-visible", role: "alert" }, message),
-      h("div", { class: "form-actions" }, retry),
+      h("div", { class: "form-actions" }, retry, api.isSignedIn() ? signOutButton : null),
     ),
   );
   main.querySelector<HTMLElement>("h1")?.focus();
 }
 
+/** Shown at once while a page loads; the spinner itself fades in late, so a quick page never flickers. */
+function showLoading(layout: "auth" | "app"): void {
+  document.body.dataset["layout"] = layout;
+  delete main.dataset["path"];
+  main.setAttribute("aria-busy", "true");
+  main.replaceChildren(loadingIndicator());
+}
+
+function loadingIndicator(): HTMLElement {
+  return h(
+    "div",
+    { class: "page-loading" },
+    h("span", { class: "spinner", "aria-hidden": "true" }),
+    h("span", {}, "Loading…"),
+  );
+}
+
+function authBrand(): HTMLElement {
+  return h(
+    "a",
+    { class: "auth-brand", href: "/", "data-link": true },
+    h("span", { class: "brand-mark", "aria-hidden": "true" }),
+    "Accounts",
+  );
+}
+
+/** The visible flash is built with the page; the live region that speaks it has been there all along. */
 function flashElement(flash: Flash): HTMLElement {
-  return h("div", { class: `flash flash-${flash.kind}`, role: "status" }, flash.text);
+  return h("div", { class: `flash flash-${flash.kind}` }, flash.text);
+}
+
+function announce(text: string | undefined): void {
+  announcer.textContent = "";
+  if (!text) return;
+  // A moment later, so screen readers see a change rather than a region that arrived full.
+  window.setTimeout(() => {
+    announcer.textContent = text;
+  }, 100);
 }
 
 function renderNav(): void {
@@ -193,6 +247,8 @@ function renderNav(): void {
     ...(currentUser?.is_superuser ? [link("/users", "Users"), link("/audit-log", "Audit log")] : []),
     signOutButton,
   );
+  // Rebuilt after a save too: the current page keeps its highlight.
+  markCurrentLink(window.location.pathname);
 }
 
 function markCurrentLink(pathname: string): void {

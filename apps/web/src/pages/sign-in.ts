@@ -13,7 +13,7 @@ import { validateSignIn } from "../validation.js";
 import { secondFactorStep } from "./sign-in-mfa.js";
 
 export const signInPage: Page = ({ api, navigate, email }) => {
-  const card = h("section", { class: "card" });
+  const card = h("section", { class: "card auth-card" });
   const signedIn = () => navigate("/profile", { replace: true });
 
   const form = buildForm<{ email: string; password: string }>({
@@ -27,11 +27,18 @@ export const signInPage: Page = ({ api, navigate, email }) => {
         autocomplete: "username webauthn",
         value: email ?? "",
       },
-      { name: "password", label: "Password", type: "password", autocomplete: "current-password" },
+      {
+        name: "password",
+        label: "Password",
+        type: "password",
+        autocomplete: "current-password",
+        labelAside: link("/forgot-password", "Forgot password?", { class: "quiet-link" }),
+      },
     ],
     submitLabel: "Sign in",
     busyLabel: "Signing in…",
     validate: validateSignIn,
+    clearOnError: ["password"],
     async onSubmit(values) {
       const result = await api.signIn({ email: values.email.trim(), password: values.password });
       if (result.kind === "signed-in") {
@@ -98,13 +105,16 @@ export const signInPage: Page = ({ api, navigate, email }) => {
       )
     : null;
 
+  // Other ways to sign in (identity providers) go here, under the form; empty, it takes no room.
+  const providers = h("div", { class: "sign-in-providers", id: "sign-in-providers" });
+
   function showPasswordStep(): void {
     card.replaceChildren(
       h("h1", { tabindex: "-1" }, "Sign in"),
       h("p", { class: "lead" }, "Welcome back. Sign in to manage your account."),
       form.element,
       ...(passkeyOption ? [passkeyOption] : []),
-      h("p", { class: "card-footer" }, link("/forgot-password", "Forgot your password?")),
+      providers,
       h("p", { class: "card-footer" }, "New here? ", link("/register", "Create an account")),
     );
   }
