@@ -170,7 +170,11 @@ export function buildForm<V extends Record<string, string>>(spec: FormSpec<V>): 
         // The client has already sent the person to sign-in; this form is gone.
         if (error instanceof ApiError && error.sessionExpired) return;
         const cleared = (spec.clearOnError ?? []).flatMap((name) => inputs.get(name) ?? []);
-        for (const input of cleared) input.value = "";
+        for (const input of cleared) {
+          input.value = "";
+          // Emptied by us, not by the person: leaving it must not raise "enter your password" (and shift the page).
+          touched.delete(input.name);
+        }
         // Re-enabled first: the disabled button dropped the focus, and it must land somewhere useful.
         setBusy(false);
         showFeedback(feedbackFor(error, { fields: [...inputs.keys()], ...spec.errors }), cleared[0]);

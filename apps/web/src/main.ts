@@ -204,7 +204,8 @@ function loadingIndicator(): HTMLElement {
     "div",
     { class: "page-loading" },
     h("span", { class: "spinner", "aria-hidden": "true" }),
-    h("span", {}, "Loading…"),
+    // The page's heading until the page arrives: the document always has one.
+    h("h1", {}, "Loading…"),
   );
 }
 
