@@ -94,7 +94,10 @@ export function secondFactorStep({ api, challenge, onSignedIn, onRestart }: Seco
       show(switchTo);
       body.querySelector("input")?.focus();
     });
-    body.replaceChildren(codeForm(mode), ...(canSwitch ? [h("p", {}, switcher)] : []));
+    body.replaceChildren(
+      codeForm(mode),
+      ...(canSwitch ? [h("p", { class: "switch-method" }, switcher)] : []),
+    );
   }
 
   const passkeyButton = h("button", { type: "button", class: "button" }, "Use a passkey");
