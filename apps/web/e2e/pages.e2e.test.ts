@@ -163,6 +163,7 @@ describe("signed-out pages", () => {
 
     await page.goto(`${baseUrl}/no/such/page`);
     await shown("/no/such/page");
+    await page.getByRole("link", { name: "Go to sign in" }).waitFor();
     await audit("not found, signed out");
 
     expect(found).toEqual([]);
@@ -231,6 +232,7 @@ describe("signed-in pages", () => {
 
     await page.goto(`${baseUrl}/nowhere`);
     await shown("/nowhere");
+    await page.getByRole("link", { name: "Go to your profile" }).waitFor();
     await audit("not found, signed in");
     await page.goto(`${baseUrl}/users`);
     await shown("/users");
