@@ -9,7 +9,14 @@ import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { type Browser, launchBrowser, openPage, screenshot, type WatchedPage } from "./support/browser.js";
+import {
+  type Browser,
+  launchBrowser,
+  openPage,
+  screenshot,
+  sectionsLoaded,
+  type WatchedPage,
+} from "./support/browser.js";
 import { ADMIN, registerViaApi, uniqueEmail } from "./support/fixtures.js";
 
 const baseUrl = inject("baseUrl");
@@ -58,6 +65,7 @@ async function submitPassword(origin: string, email: string, password: string): 
 }
 
 async function signOut(): Promise<void> {
+  await sectionsLoaded(page);
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await waitForPath("/sign-in");
 }

@@ -9,7 +9,13 @@ import { generateHOTP } from "@oslojs/otp";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { axeViolations, axeViolationsInBothSchemes } from "./support/axe.js";
-import { type Browser, launchBrowser, openPage, type WatchedPage } from "./support/browser.js";
+import {
+  type Browser,
+  launchBrowser,
+  openPage,
+  sectionsLoaded,
+  type WatchedPage,
+} from "./support/browser.js";
 import { ADMIN, registerViaApi, uniqueEmail } from "./support/fixtures.js";
 import { writeReadmeScreenshots } from "./support/readme-screenshots.js";
 
@@ -62,6 +68,7 @@ async function signIn(email: string, password: string): Promise<void> {
 }
 
 async function signOut(): Promise<void> {
+  await sectionsLoaded(page);
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await shown("/sign-in");
 }
@@ -286,7 +293,6 @@ describe("signed-in pages", () => {
     await page.getByRole("button", { name: "Verify" }).click();
     await shown("/profile");
     await audit("profile, two-factor on");
-    await expect.poll(() => page.locator("main [aria-busy=true]").count()).toBe(0);
     await signOut();
 
     // The administrators' pages.

@@ -11,7 +11,14 @@ import { sign } from "hono/jwt";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { type RunningServer, startServer } from "../../api/test/support/server-process.js";
-import { type Browser, launchBrowser, openPage, screenshot, type WatchedPage } from "./support/browser.js";
+import {
+  type Browser,
+  launchBrowser,
+  openPage,
+  screenshot,
+  sectionsLoaded,
+  type WatchedPage,
+} from "./support/browser.js";
 import { ADMIN, E2E_JWT_SECRET, registerViaApi, uniqueEmail } from "./support/fixtures.js";
 
 const baseUrl = inject("baseUrl");
@@ -56,15 +63,7 @@ async function signIn(email: string, password: string): Promise<void> {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await waitForPath("/profile");
-  await sectionsLoaded();
-}
-
-/**
- * The profile's lists (sessions, activity) have answered. Signing out while they are still on their way
- * gets them a 401 for a token just revoked, which ends the session a second time ("expired").
- */
-async function sectionsLoaded(): Promise<void> {
-  await expect.poll(() => page.locator("main [aria-busy=true]").count()).toBe(0);
+  await sectionsLoaded(page);
 }
 
 /** The message shown for a field, checked to be wired to its input for assistive technology. */
@@ -156,7 +155,7 @@ describe("register, sign in, profile", () => {
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press("Enter");
     await waitForPath("/profile");
-    await sectionsLoaded();
+    await sectionsLoaded(page);
 
     // Focus moves to the new page's heading, and the navigation is reachable by Tab.
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("H1");

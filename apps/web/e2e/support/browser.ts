@@ -143,3 +143,12 @@ export async function screenshot({ page, problems }: WatchedPage, name: string):
   }
   await page.setViewportSize(DESKTOP);
 }
+
+/**
+ * The parts a page fills after it is shown (the profile's sessions and activity lists) have answered.
+ * Signing out while they are still on their way gets them a 401 for the token just revoked, which the
+ * shell then also reports as an expired session; a test that signs out waits for this first.
+ */
+export async function sectionsLoaded(page: Page): Promise<void> {
+  await page.locator("main:not(:has([aria-busy=true]))").waitFor({ state: "attached" });
+}
