@@ -26,8 +26,14 @@ const noBudget: PasswordGuessBudget = { spend: async () => {}, clearAfterSuccess
 /** A hasher that takes `ms` per hash and verify, as a real one does, so concurrent requests overlap. */
 function slow(hasher: Required<PasswordHasher>, ms: number): Required<PasswordHasher> {
   return {
-    hash: async (plain) => (await sleep(ms), hasher.hash(plain)),
-    verify: async (plain, hashed) => (await sleep(ms), hasher.verify(plain, hashed)),
+    async hash(plain) {
+      await sleep(ms);
+      return hasher.hash(plain);
+    },
+    async verify(plain, hashed) {
+      await sleep(ms);
+      return hasher.verify(plain, hashed);
+    },
     needsRehash: (hashed) => hasher.needsRehash(hashed),
   };
 }
