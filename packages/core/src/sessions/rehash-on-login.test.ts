@@ -168,6 +168,24 @@ describe.each(testDatabaseKinds)("rehash on login on %s", (kind) => {
     });
   });
 
+  it("a rehash made before a password change is not stored after it (conditional on the old hash)", async () => {
+    const email = uniqueEmail("rehash-stale");
+    const registered = await oldUsers.register({ email, password: OLD_PASSWORD });
+    const { users } = signInWith(after.hasher);
+    const { rehash } = await users.authenticateWithPassword({ email, password: OLD_PASSWORD });
+    expect(rehash).toBeDefined();
+    await oldUsers.changePassword(registered.id, {
+      currentPassword: OLD_PASSWORD,
+      newPassword: NEW_PASSWORD,
+    });
+    const changed = await storedRow(registered.id);
+    if (!rehash) throw new Error("no rehash");
+    expect(await users.applyPasswordRehash(registered.id, rehash)).toBe(false);
+    await expect(sessions.start(registered, { rehash })).rejects.toBeInstanceOf(InvalidCredentialsError);
+    expect((await storedRow(registered.id)).hashedPassword).toBe(changed.hashedPassword);
+    expect(await after.hasher.verify(NEW_PASSWORD, changed.hashedPassword)).toBe(true);
+  });
+
   it("never lets logins with the old password undo a concurrent password change (5 rounds)", async () => {
     const slowAfter = slow(after.hasher, 15);
     const outcomes: string[] = [];

@@ -73,7 +73,7 @@ export function createSignIn({ users, sessions, requireVerifiedEmail, secondFact
       tokens: await sessions.start(user, {
         amr: PASSWORD_AMR,
         ...(context ? { context } : {}),
-        // Already stored above when a second step was expected; the conditional write then finds the new hash.
+        // When a second step was expected, the rehash was stored on its own above.
         ...(rehash && !secondStepFollows ? { rehash } : {}),
       }),
     };
