@@ -163,8 +163,10 @@ export type { NewUser, Page, UserPatch, UserRecord } from "./users/user-reposito
 export { createUser, deleteUser, getUserByEmail, listUsers, updateUser } from "./users/user-repository.js";
 export type {
   AdminUserPatch,
+  AuthenticatedWithPassword,
   Credentials,
   PasswordChange,
+  PasswordRehash,
   ProfilePatch,
   RegisterInput,
   UserPage,
