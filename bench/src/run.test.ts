@@ -3,7 +3,7 @@
  * and dropped, the built server started, autocannon and the ceilings in their own processes, the JSON
  * written. The numbers themselves are not judged here: this machine is shared.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,8 +16,11 @@ import type { BenchReport } from "./report.js";
 const RUN = fileURLToPath(new URL("../dist/run.js", import.meta.url));
 const databaseUrl = process.env["TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres";
 let folder: string | undefined;
+let bench: ChildProcess | undefined;
 
 afterAll(async () => {
+  // A test that timed out leaves the bench running: SIGINT makes it stop its server and drop its database.
+  if (bench && bench.exitCode === null) bench.kill("SIGINT");
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 
@@ -26,6 +29,7 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
     const child = spawn(process.execPath, [RUN, ...args], {
       env: { PATH: process.env["PATH"] ?? "", TEST_DATABASE_URL: databaseUrl },
     });
+    bench = child;
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

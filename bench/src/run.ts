@@ -309,6 +309,7 @@ async function startServer(
       PASSWORD_HASH_MAX_QUEUE: "10000",
       LOGIN_LIMIT_PER_ADDRESS: UNREACHABLE_LIMIT,
       REGISTER_LIMIT_PER_ADDRESS: UNREACHABLE_LIMIT,
+      REFRESH_LIMIT_PER_ADDRESS: UNREACHABLE_LIMIT,
       RATE_LIMIT_WINDOW_SECONDS: "60",
       JWT_ISSUER: BENCH_ISSUER,
       ...extraEnv,
@@ -801,8 +802,9 @@ async function main(options: BenchOptions): Promise<void> {
         );
       }
       if (wants("mfa") && mfaUsers > 0) {
-        // Each user accepts a code for the current step and the next one, once each.
-        const users = await mfaUsersForPhase(2 + Math.ceil(options.duration / 30));
+        // Each user accepts a code for the current step and the next one, once each, and one more per
+        // step the phase lasts.
+        const users = await mfaUsersForPhase(2 + Math.floor(options.duration / 30));
         phases.push(
           await runPhase(
             "mfa",
