@@ -434,7 +434,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async deleteMe() {
       const response = await authorized((headers) => rpc.v1.users.me.$delete(undefined, { headers }));
       if (response.status !== 204) throw await failure(response, "any-401");
-      tokens.clear();
+      // The account's sessions are gone with it; signing out only clears the now useless cookie.
+      await this.signOut();
     },
 
     async mfaStatus() {

@@ -5,13 +5,26 @@
  * fails on any API call made another way.
  * @see issue 16 (Sessions)
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+/// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
 
-const SRC = fileURLToPath(new URL(".", import.meta.url));
+/** The web app's sources as text, keyed by their path from src/ (Vite reads them at test time). */
+const FILES: Record<string, string> = Object.fromEntries(
+  Object.entries(
+    import.meta.glob<string>(["./**/*.ts", "!./**/*.test.ts"], {
+      query: "?raw",
+      import: "default",
+      eager: true,
+    }),
+  ).map(([path, text]) => [path.replace(/^\.\//, ""), text]),
+);
 const CLIENT = "api-client.ts";
+
+function source(file: string): string {
+  const text = FILES[file];
+  if (text === undefined) throw new Error(`${file} is not among the web app's sources`);
+  return text;
+}
 
 /** The API routes a signed-out visitor may call: everything else needs the access token. */
 const PUBLIC_ROUTES = new Set([
@@ -30,9 +43,7 @@ const PUBLIC_ROUTES = new Set([
 ]);
 
 function sources(): { file: string; text: string }[] {
-  return readdirSync(SRC, { recursive: true, encoding: "utf8" })
-    .filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts"))
-    .map((file) => ({ file, text: readFileSync(join(SRC, file), "utf8") }));
+  return Object.entries(FILES).map(([file, text]) => ({ file, text }));
 }
 
 interface RpcCall {
@@ -42,7 +53,7 @@ interface RpcCall {
 }
 
 /** Each `rpc.v1….$method(` call in `text`, with the helper it is made through. */
-export function rpcCalls(text: string): RpcCall[] {
+function rpcCalls(text: string): RpcCall[] {
   const calls: RpcCall[] = [];
   const pattern = /rpc((?:\s*\.\s*[\w$]+|\s*\[\s*"[^"]+"\s*\])+)\s*\.\s*\$(get|post|patch|delete|put)\s*\(/g;
   for (const match of text.matchAll(pattern)) {
@@ -68,7 +79,11 @@ export function rpcCalls(text: string): RpcCall[] {
 }
 
 describe("every authenticated call renews its session", () => {
-  const client = readFileSync(join(SRC, CLIENT), "utf8");
+  const client = source(CLIENT);
+
+  it("reads the whole app (pages included)", () => {
+    expect(Object.keys(FILES)).toEqual(expect.arrayContaining(["main.ts", "session.ts", "pages/profile.ts"]));
+  });
 
   it("finds the API calls it checks (the scan itself works)", () => {
     const calls = rpcCalls(client);
@@ -128,7 +143,7 @@ describe("every authenticated call renews its session", () => {
       if (/localStorage/.test(text) && file !== "session.ts") offenders.push(`${file}: localStorage`);
     }
     expect(offenders).toEqual([]);
-    const session = readFileSync(join(SRC, "session.ts"), "utf8");
+    const session = source("session.ts");
     expect(session).toMatch(/setItem\(SESSION_HINT_KEY, "1"\)/);
     expect(session.match(/setItem\(/g)).toHaveLength(1);
   });

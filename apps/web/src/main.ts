@@ -69,9 +69,12 @@ let currentUser: User | undefined;
 let pending: { flash?: Flash; email?: string } = {};
 let renderCount = 0;
 
+const tokens = createMemoryTokenStore();
+/** This browser held a session before the load; if renewing it fails, it has expired. */
+const hadSession = tokens.mayHaveSession();
 const api = createApiClient({
   baseUrl: window.location.origin,
-  tokens: createMemoryTokenStore(),
+  tokens,
   onSessionExpired: (error) => {
     currentUser = undefined;
     if (error.type === "/problems/account-deactivated") {
@@ -86,7 +89,14 @@ const api = createApiClient({
 
 // Renew on load: the access token lives in memory, so a new tab, a reload or a link from a mail starts
 // without one and gets it through the session cookie before the first page decides who is signed in.
-const sessionRestored = api.restoreSession().catch(() => false);
+let expiredOnLoad = false;
+const sessionRestored = api
+  .restoreSession()
+  .catch(() => false)
+  .then((restored) => {
+    expiredOnLoad = hadSession && !restored;
+    return restored;
+  });
 
 function navigate(path: string, options: NavigateOptions = {}): void {
   pending = {
@@ -113,6 +123,9 @@ async function render(): Promise<void> {
   const { pathname, search } = window.location;
   const handover = pending;
   pending = {};
+  // Told once, on the first page that needs the session.
+  const expired = expiredOnLoad;
+  expiredOnLoad = false;
 
   if (pathname === "/" || pathname === "/sign-out") {
     if (pathname === "/sign-out" && api.isSignedIn()) return signOut();
@@ -126,7 +139,9 @@ async function render(): Promise<void> {
     if (!api.isSignedIn()) {
       return navigate(signInPath(pathname + search), {
         replace: true,
-        flash: handover.flash ?? { kind: "info", text: "Please sign in to continue." },
+        flash:
+          handover.flash ??
+          (expired ? SESSION_EXPIRED : { kind: "info", text: "Please sign in to continue." }),
       });
     }
     if (!currentUser) {
