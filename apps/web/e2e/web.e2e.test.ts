@@ -239,11 +239,11 @@ describe("register, sign in, profile", () => {
     // The token in memory has expired: the next call presents it, is refused, renews and retries once,
     // and the person never leaves the page.
     const expired = await expiredAccessToken(user.id);
-    await page.getByRole("link", { name: "Password" }).click();
+    await page.locator("#site-nav").getByRole("link", { name: "Password" }).click();
     await waitForPath("/password");
     const presented = await presentOnce(page, "GET", "/v1/users/me/sessions", expired);
     w.expectFailure("GET", "/v1/users/me/sessions", 401);
-    await page.getByRole("link", { name: "Profile" }).click();
+    await page.locator("#site-nav").getByRole("link", { name: "Profile" }).click();
     await waitForPath("/profile");
     expect(await heading().textContent()).toBe("Renée");
     await page.locator(".session-list .session-item").first().waitFor();
