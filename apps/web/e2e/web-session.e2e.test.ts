@@ -258,6 +258,23 @@ describe("a deactivated account", () => {
     });
     expect(response.status).toBe(200);
 
+    const deactivatedMessage =
+      "Your account has been deactivated. Contact an administrator if you think this is a mistake.";
+
+    // A new tab renews on load and is told.
+    const tab = await openPage(browser);
+    try {
+      tab.expectFailure("POST", REFRESH, 401);
+      await tab.page.goto(`${baseUrl}/profile`);
+      await tab.page.waitForURL((url) => url.pathname === "/sign-in");
+      await tab.page.locator(".flash").waitFor();
+      expect(await tab.page.locator(".flash").textContent()).toBe(deactivatedMessage);
+      expect(tab.problems).toEqual([]);
+    } finally {
+      await tab.page.close();
+    }
+
+    // The open tab is told at its next call.
     for (const path of [
       "/v1/users/me/sessions",
       "/v1/users/me/events",
@@ -270,9 +287,7 @@ describe("a deactivated account", () => {
     await nav(page).getByRole("link", { name: "Profile" }).click();
     await page.waitForURL((url) => url.pathname === "/sign-in");
     await page.locator(".flash").waitFor();
-    expect(await page.locator(".flash").textContent()).toBe(
-      "Your account has been deactivated. Contact an administrator if you think this is a mistake.",
-    );
+    expect(await page.locator(".flash").textContent()).toBe(deactivatedMessage);
   });
 });
 

@@ -136,7 +136,7 @@ export interface ApiClient {
   signInWithPasskey(response: AuthenticationResponseJSON): Promise<void>;
   /**
    * Renews the access token through the session cookie, as a page load does: true when this browser is
-   * signed in. Never ends the session by itself (no `onSessionExpired`).
+   * signed in. Calls `onSessionExpired` only when the account has been deactivated.
    */
   restoreSession(): Promise<boolean>;
   /** Revokes this session's refresh token (best effort), clears its cookie and forgets the access token. */
@@ -224,13 +224,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   function bearer(): { Authorization: string } {
     const token = tokens.get();
-    if (token === null) throw expire(new ApiError({ status: 401, detail: "You are not signed in." }));
+    if (token === null)
+      throw expire(refusal ?? new ApiError({ status: 401, detail: "You are not signed in." }));
     return { Authorization: `Bearer ${token}` };
   }
 
   // One renewal at a time: calls refused together share it (the API's grace window would also give
   // concurrent renewals the same pair, but one request is cheaper than several).
   let renewing: Promise<boolean> | undefined;
+  /** Why the last renewal was refused, when the API said (a deactivated account). */
+  let refusal: ApiError | undefined;
   function renew(): Promise<boolean> {
     renewing ??= (async () => {
       if (!tokens.mayHaveSession()) return false;
@@ -242,9 +245,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       );
       if (response.status !== 200) {
         // A network failure is not the end of the session; a refusal is (the API has cleared the cookie).
-        if (response.status === 401) tokens.clear();
+        if (response.status === 401) {
+          tokens.clear();
+          const error = problemFrom(response, await readJson(response));
+          refusal = error.type === ACCOUNT_DEACTIVATED ? error : undefined;
+        }
         return false;
       }
+      refusal = undefined;
       tokens.set((await response.json()).access_token);
       return true;
     })().finally(() => {
@@ -383,8 +391,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       tokens.set((await response.json()).access_token);
     },
 
-    restoreSession() {
-      return tokens.get() !== null ? Promise.resolve(true) : renew();
+    async restoreSession() {
+      if (tokens.get() !== null) return true;
+      if (await renew()) return true;
+      // Not an expired session but a closed account: the app says so rather than "please sign in".
+      if (refusal) expire(refusal);
+      return false;
     },
 
     async signOut() {

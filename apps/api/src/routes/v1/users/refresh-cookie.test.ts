@@ -253,9 +253,18 @@ describe.each(testDatabaseKinds)("refresh cookie on %s", (kind) => {
     await expectProblem(await refreshWithCookie(t, cookie), 401);
   });
 
-  it("a deactivated account's token is refused as /problems/account-deactivated, not as an expired one", async () => {
-    const { user, body } = await cookieLogin();
+  it("a deactivated account's tokens are refused as /problems/account-deactivated, not as expired ones", async () => {
+    const { user, body, cookie } = await cookieLogin();
+    const spent = await refreshWithCookie(t, cookie);
+    expect(spent.status).toBe(200);
     await updateUser(t.database.db, user.id, { isActive: false });
+    // the refresh token, live or already spent, and the access token
+    for (const presented of [`um_refresh=${setCookies(spent)[0]?.value}`, cookie]) {
+      const refused = await refreshWithCookie(t, presented);
+      expect((await expectProblem(refused, 401)).type).toBe("/problems/account-deactivated");
+    }
+    const json = await t.postJson("/v1/users/token/refresh", { refresh_token: cookie.split("=")[1] });
+    expect((await expectProblem(json, 401)).type).toBe("/problems/account-deactivated");
     const response = await t.me(String(body["access_token"]));
     const problem = await expectProblem(response, 401);
     expect(problem.type).toBe("/problems/account-deactivated");
