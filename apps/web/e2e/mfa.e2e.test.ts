@@ -65,8 +65,8 @@ async function submitPassword(origin: string, email: string, password: string): 
 }
 
 async function signOut(): Promise<void> {
-  // Once the profile's sections have loaded: a call still in flight would be refused by the sign-out.
-  await page.waitForLoadState("networkidle");
+  // Once the page's sections have loaded: a call still in flight would be refused by the sign-out.
+  await page.locator("main [aria-busy]").first().waitFor({ state: "detached" });
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await waitForPath("/sign-in");
 }
