@@ -87,6 +87,7 @@ export async function createDeps(
     requireVerifiedEmail: config.requireVerifiedEmail,
     audit: { storeIp: config.audit.storeIp },
     passwordPolicy: config.passwordPolicy,
+    webOrigins: [config.publicUrl, ...config.webauthn.origins],
     webDistDir: config.webDistDir,
   };
 }

@@ -14,12 +14,15 @@ import { type RunningServer, startServer } from "../../api/test/support/server-p
 import {
   type Browser,
   launchBrowser,
+  openDevice,
   openPage,
+  refreshCookie,
   screenshot,
   sectionsLoaded,
   type WatchedPage,
 } from "./support/browser.js";
 import { ADMIN, E2E_JWT_SECRET, registerViaApi, uniqueEmail } from "./support/fixtures.js";
+import { presentOnce } from "./support/session.js";
 
 const baseUrl = inject("baseUrl");
 const PASSWORD = "correct horse battery";
@@ -47,9 +50,9 @@ afterEach(async () => {
 
 const path = () => new URL(page.url()).pathname;
 const heading = () => page.locator("main h1");
-const storedToken = () => page.evaluate(() => window.sessionStorage.getItem("user-management.access-token"));
-const storedRefreshToken = () =>
-  page.evaluate(() => window.sessionStorage.getItem("user-management.refresh-token"));
+/** The session cookie (HttpOnly: read through the browser, not the page), or null. */
+const storedRefreshToken = async () => (await refreshCookie(browser.context, baseUrl))?.value ?? null;
+const storedToken = storedRefreshToken;
 
 async function waitForPath(expected: string): Promise<void> {
   await page.waitForURL((url) => url.pathname === expected);
@@ -131,7 +134,7 @@ describe("register, sign in, profile", () => {
     expect(await page.locator(".summary").textContent()).toContain(email);
     expect(await page.locator(".summary").textContent()).toContain("Member");
     expect(page.url()).not.toMatch(/token|ey[A-Za-z0-9_-]{10,}/);
-    expect(await storedToken()).toMatch(/^ey/);
+    expect(await storedToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
     await screenshot(w, "profile");
   });
 
@@ -244,17 +247,18 @@ describe("register, sign in, profile", () => {
     const refreshBefore = await storedRefreshToken();
     expect(refreshBefore).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
+    // The token in memory has expired: the next call presents it, is refused, renews and retries once,
+    // and the person never leaves the page.
     const expired = await expiredAccessToken(user.id);
-    await page.evaluate(
-      (token) => window.sessionStorage.setItem("user-management.access-token", token),
-      expired,
-    );
-    // the refused call is renewed and retried once: the person never leaves the page
-    w.expectFailure("GET", "/v1/users/me", 401);
-    await page.reload();
+    await page.locator("#site-nav").getByRole("link", { name: "Password" }).click();
+    await waitForPath("/password");
+    const presented = await presentOnce(page, "GET", "/v1/users/me/sessions", expired);
+    w.expectFailure("GET", "/v1/users/me/sessions", 401);
+    await page.locator("#site-nav").getByRole("link", { name: "Profile" }).click();
     await waitForPath("/profile");
     expect(await heading().textContent()).toBe("Renée");
-    expect(await storedToken()).not.toBe(expired);
+    await page.locator(".session-list .session-item").first().waitFor();
+    expect(presented()).toBe(1);
     expect(await storedRefreshToken()).not.toBe(refreshBefore);
   });
 
@@ -263,17 +267,21 @@ describe("register, sign in, profile", () => {
     const user = await registerViaApi(baseUrl, { email, password: PASSWORD });
     await signIn(email, PASSWORD);
 
-    await page.evaluate(
-      ([token]) => {
-        window.sessionStorage.setItem("user-management.access-token", token ?? "");
-        window.sessionStorage.setItem("user-management.refresh-token", "revoked-or-expired");
+    // The session ended elsewhere (a password change, an administrator): the cookie is refused on load.
+    await browser.context.addCookies([
+      {
+        name: "um_refresh",
+        value: "revoked-or-expired",
+        domain: new URL(baseUrl).hostname,
+        path: "/v1/users/token/refresh",
       },
-      [await expiredAccessToken(user.id)],
-    );
-    w.expectFailure("GET", "/v1/users/me", 401);
+    ]);
+    expect(user.id).toMatch(/-/);
     w.expectFailure("POST", "/v1/users/token/refresh", 401);
     await page.reload();
     await waitForPath("/sign-in");
+    // back to the page once signed in again
+    expect(new URL(page.url()).searchParams.get("next")).toBe("/profile");
 
     expect(await page.locator(".flash").textContent()).toBe(
       "Your session has expired, please sign in again.",
@@ -286,9 +294,9 @@ describe("register, sign in, profile", () => {
   it("signs out everywhere: another tab's session ends too", async () => {
     const email = uniqueEmail("everywhere");
     await registerViaApi(baseUrl, { email, password: PASSWORD });
-    const other = await openPage(browser);
+    const other = await openDevice();
     try {
-      // the other tab (its own sessionStorage) signs in first
+      // the other device signs in first
       await other.page.goto(`${baseUrl}/sign-in`);
       await other.page.getByLabel("Email").fill(email);
       await other.page.getByLabel("Password").fill(PASSWORD);
@@ -303,8 +311,7 @@ describe("register, sign in, profile", () => {
       expect(await storedToken()).toBeNull();
       expect(await storedRefreshToken()).toBeNull();
 
-      // the other tab's access token is refused, and so is its refresh token
-      other.expectFailure("GET", "/v1/users/me", 401);
+      // the other device's session cookie is refused when it next loads a page
       other.expectFailure("POST", "/v1/users/token/refresh", 401);
       await other.page.reload();
       await other.page.locator('main[data-path="/sign-in"] h1').waitFor();

@@ -20,7 +20,8 @@ import { signInPage } from "./pages/sign-in.js";
 import { usersPage } from "./pages/users.js";
 import { verifyEmailPage } from "./pages/verify-email.js";
 import { matchPath } from "./path-params.js";
-import { createSessionTokenStore } from "./session.js";
+import { returnPathFrom, signInPath } from "./return-to.js";
+import { createMemoryTokenStore } from "./session.js";
 
 /** guest: signed-out only; public: anyone (links from emails); user/superuser: signed-in. */
 type Access = "guest" | "public" | "user" | "superuser";
@@ -56,6 +57,10 @@ function matchRoute(
 }
 
 const SESSION_EXPIRED: Flash = { kind: "warning", text: "Your session has expired, please sign in again." };
+const ACCOUNT_DEACTIVATED: Flash = {
+  kind: "warning",
+  text: "Your account has been deactivated. Contact an administrator if you think this is a mistake.",
+};
 
 const main = requireElement("main");
 const nav = requireElement("site-nav");
@@ -65,14 +70,34 @@ let currentUser: User | undefined;
 let pending: { flash?: Flash; email?: string } = {};
 let renderCount = 0;
 
+const tokens = createMemoryTokenStore();
+/** This browser held a session before the load; if renewing it fails, it has expired. */
+const hadSession = tokens.mayHaveSession();
 const api = createApiClient({
   baseUrl: window.location.origin,
-  tokens: createSessionTokenStore(),
-  onSessionExpired: () => {
+  tokens,
+  onSessionExpired: (error) => {
     currentUser = undefined;
-    navigate("/sign-in", { replace: true, flash: SESSION_EXPIRED });
+    if (error.type === "/problems/account-deactivated") {
+      navigate("/sign-in", { replace: true, flash: ACCOUNT_DEACTIVATED });
+      return;
+    }
+    // Back to this page once signed in again.
+    const { pathname, search } = window.location;
+    navigate(signInPath(pathname + search), { replace: true, flash: SESSION_EXPIRED });
   },
 });
+
+// Renew on load: the access token lives in memory, so a new tab, a reload or a link from a mail starts
+// without one and gets it through the session cookie before the first page decides who is signed in.
+let expiredOnLoad = false;
+const sessionRestored = api
+  .restoreSession()
+  .catch(() => false)
+  .then((restored) => {
+    expiredOnLoad = hadSession && !restored;
+    return restored;
+  });
 
 function navigate(path: string, options: NavigateOptions = {}): void {
   pending = {
@@ -92,23 +117,34 @@ async function signOut(): Promise<void> {
 
 async function render(): Promise<void> {
   const ticket = ++renderCount;
+  main.setAttribute("aria-busy", "true");
+  await sessionRestored;
+  main.removeAttribute("aria-busy");
+  if (ticket !== renderCount) return;
   const { pathname, search } = window.location;
   const handover = pending;
   pending = {};
+  // Told once, on the first page that needs the session.
+  const expired = expiredOnLoad;
+  expiredOnLoad = false;
 
   if (pathname === "/" || pathname === "/sign-out") {
     if (pathname === "/sign-out" && api.isSignedIn()) return signOut();
     return navigate(api.isSignedIn() ? "/profile" : "/sign-in", { replace: true, ...handover });
   }
   const route = matchRoute(pathname);
-  if (route?.access === "guest" && api.isSignedIn()) return navigate("/profile", { replace: true });
+  if (route?.access === "guest" && api.isSignedIn()) {
+    return navigate(returnPathFrom(new URLSearchParams(search)), { replace: true });
+  }
   // Signing in, registering and the links from emails get a focused card without the site navigation.
   const layout = route?.access === "guest" || route?.access === "public" ? "auth" : "app";
   if (route && route.access !== "guest" && route.access !== "public") {
     if (!api.isSignedIn()) {
-      return navigate("/sign-in", {
+      return navigate(signInPath(pathname + search), {
         replace: true,
-        flash: handover.flash ?? { kind: "info", text: "Please sign in to continue." },
+        flash:
+          handover.flash ??
+          (expired ? SESSION_EXPIRED : { kind: "info", text: "Please sign in to continue." }),
       });
     }
     if (!currentUser) {

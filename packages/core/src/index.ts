@@ -51,6 +51,7 @@ export {
   webauthnCredentials,
 } from "./db/schema.js";
 export {
+  AccountDeactivatedError,
   DatabaseUnavailableError,
   DomainError,
   EmailNotVerifiedError,

@@ -9,12 +9,14 @@ import { h, link } from "../dom.js";
 import { buildForm, feedbackFor } from "../form.js";
 import type { Page } from "../page.js";
 import { passkeyErrorMessage } from "../passkey-errors.js";
+import { returnPathFrom } from "../return-to.js";
 import { validateSignIn } from "../validation.js";
 import { secondFactorStep } from "./sign-in-mfa.js";
 
-export const signInPage: Page = ({ api, navigate, email }) => {
+export const signInPage: Page = ({ api, navigate, email, query }) => {
   const card = h("section", { class: "card auth-card" });
-  const signedIn = () => navigate("/profile", { replace: true });
+  // Back to the page that sent the person here (only a path of this site, see return-to.ts).
+  const signedIn = () => navigate(returnPathFrom(query), { replace: true });
 
   const form = buildForm<{ email: string; password: string }>({
     id: "sign-in",

@@ -6,6 +6,7 @@ import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
 import { type RefreshTokenRow, refreshTokens, type SessionRow } from "../db/schema.js";
 import {
+  AccountDeactivatedError,
   DomainError,
   EmailNotVerifiedError,
   InvalidCredentialsError,
@@ -211,6 +212,8 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           // The user row first: a concurrent logout-all or password change either finished before (and
           // revoked this token) or waits until the successor exists (and revokes it too).
           const locked = await lockUserRecord(tx, presented.userId, "share");
+          // Whoever holds one of the account's refresh tokens, in any state, is told why it stopped.
+          if (locked && !locked.isActive) throw new AccountDeactivatedError();
           const at = now();
           const [spent] = await tx
             .update(refreshTokens)

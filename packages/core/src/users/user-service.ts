@@ -8,6 +8,7 @@ import {
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
 import {
+  AccountDeactivatedError,
   DomainError,
   EmailTakenError,
   InactiveUserError,
@@ -129,8 +130,9 @@ export interface UserService {
    * The user a verified access token speaks for, if it still may.
    * @param issuedAt the token's `iat`, epoch seconds
    * @param sessionId the token's `sid`: when present, the session must still be live (read in the same query)
-   * @throws TokenRevokedError when the user is gone or deactivated, the token predates a password
-   *   change, or its session has ended: one error, so whoever holds the token learns nothing about the account
+   * @throws AccountDeactivatedError when the user is deactivated (the token's signature was checked, so
+   *   only its holder learns it); TokenRevokedError when the user is gone, the token predates a password
+   *   change, or its session has ended
    */
   getActiveUserForToken(token: {
     userId: string;
@@ -247,10 +249,12 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
         user = await getUserById(db, userId);
       } else {
         const found = await getUserWithSession(db, userId, sessionId);
+        if (found && !found.user.isActive) throw new AccountDeactivatedError();
         if (found && !found.sessionLive) throw new TokenRevokedError();
         user = found?.user ?? null;
       }
-      if (!user?.isActive || issuedAt < tokensValidFrom(user)) throw new TokenRevokedError();
+      if (user && !user.isActive) throw new AccountDeactivatedError();
+      if (!user || issuedAt < tokensValidFrom(user)) throw new TokenRevokedError();
       return user;
     },
 
