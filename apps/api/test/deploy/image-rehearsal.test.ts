@@ -11,6 +11,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -150,9 +151,10 @@ beforeAll(() => {
   for (const name of ["base", "prune", "build"]) replayStage(stage(NODE_DOCKERFILE, name), ctx);
 }, 600_000);
 
-afterAll(() => {
-  if (workspace) rmSync(workspace, { recursive: true, force: true });
-});
+afterAll(async () => {
+  // Four copies of production node_modules and one full install: seconds on an idle disk, more under load.
+  if (workspace) await rm(workspace, { recursive: true, force: true });
+}, 300_000);
 
 describe("the Dockerfiles, read", () => {
   it("build the Bun image exactly as the Node image, and both run Node 24 LTS in the builder", () => {
@@ -215,7 +217,7 @@ describe.each([
       expect((await probe()).code).toBe(0);
 
       const base = `http://127.0.0.1:${port}`;
-      const email = `rehearsal-${image.replace(".", "-")}-${Date.now()}@example.com`;
+      const email = `rehearsal-${image.replace(".", "-").toLowerCase()}-${Date.now()}@example.com`;
       const registered = await json(`${base}/v1/users/`, {
         method: "POST",
         body: JSON.stringify({ email, password: PASSWORD }),
