@@ -13,7 +13,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openTestDatabase, type TestDatabase } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,6 +35,9 @@ const rootPackage = JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as {
 const workspaceYaml = readFileSync(`${ROOT}pnpm-workspace.yaml`, "utf8");
 
 const isRoot = process.getuid?.() === 0;
+/** turbo's local cache sits beside the git directory that every worktree of the repository shares. */
+const gitCommonDir = execFileSync("git", ["rev-parse", "--git-common-dir"], { cwd: ROOT, encoding: "utf8" });
+const REPOSITORY_TURBO_CACHE = join(dirname(resolve(ROOT, gitCommonDir.trim())), ".turbo/cache");
 /** The unprivileged user the runtime runs as (the images' `node`/`bun` users are not on this machine). */
 const RUN_AS = { uid: 65_534, gid: 65_534, name: "nobody:nogroup" };
 const SECRETS = {
@@ -61,8 +64,13 @@ function translateRun(command: string): string | null {
   // The image reaches the registry; here the store already holds every package of the lockfile.
   if (command === "pnpm install --frozen-lockfile") return `${command} --prefer-offline`;
   if (/^turbo prune @app\/api --docker$/.test(command)) return command;
-  if (/^pnpm exec turbo run build --filter=@app\/api\.\.\. --output-logs=errors-only$/.test(command))
-    return command;
+  if (/^pnpm exec turbo run build --filter=@app\/api\.\.\. --output-logs=errors-only$/.test(command)) {
+    // The pruned tree hashes like the repository (same sources, same lockfile entries), so a build the
+    // suite already ran is restored from the repository's turbo cache, read-only; otherwise it compiles.
+    return existsSync(REPOSITORY_TURBO_CACHE)
+      ? `${command} --cache=local:r --cache-dir=${REPOSITORY_TURBO_CACHE}`
+      : command;
+  }
   if (/^pnpm --filter @app\/api deploy --prod \/prod\/api$/.test(command)) return command;
   if (/^mkdir -p \/data && chown (node|bun):\1 \/data$/.test(command)) {
     return isRoot ? command : "mkdir -p /data";
