@@ -24,10 +24,11 @@ import { build } from "esbuild";
  *   @app/api lists it as a dependency.
  * - pino, pino-pretty, pino-loki: transports run in worker threads (thread-stream) that load their
  *   targets by package name and pino's own worker file by path.
+ * - @node-rs/*: native bindings, should @app/api ever import one itself (it must then list it).
  * @scalar/api-reference and @zxcvbn-ts/language-common are not imported (found with createRequire at
  * run time), so esbuild never sees them; they stay dependencies of @app/api.
  */
-const EXTERNAL = ["@app/auth", "@electric-sql/pglite", "pino", "pino-pretty", "pino-loki"];
+const EXTERNAL = ["@app/auth", "@electric-sql/pglite", "pino", "pino-pretty", "pino-loki", "@node-rs/*"];
 
 /**
  * @app/core finds its migrations from its own file (`../../drizzle` from dist/db/migrate.js). Bundled,
@@ -61,7 +62,7 @@ const coreMigrationsFolder = {
 };
 
 const require = createRequire(import.meta.url);
-for (const name of EXTERNAL) {
+for (const name of EXTERNAL.filter((pattern) => !pattern.includes("*"))) {
   // A bundle imports its externals from apps/api/dist: each must resolve from @app/api itself.
   try {
     require.resolve(`${name}/package.json`);
