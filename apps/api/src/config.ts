@@ -77,6 +77,7 @@ const configSchema = z
     PASSWORD_HASH_MAX_QUEUE: integer(0, 10_000).default(16),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // Worker processes of the Node entry; only used with a PostgreSQL DATABASE_URL.
+    NODE_OPTIONS: z.string().default(""),
     WEB_CONCURRENCY: optionalString.pipe(z.coerce.number<string>().int().min(1).max(256).optional()),
     FIRST_SUPERUSER_EMAIL: optionalString,
     // Not trimmed: spaces may be part of a password.
@@ -264,6 +265,8 @@ const configSchema = z
         workers: e.WEB_CONCURRENCY ?? availableParallelism(),
         explicit: e.WEB_CONCURRENCY !== undefined,
       },
+      /** Node's own flags from the environment: a heap flag set there wins over the workers' default. */
+      nodeOptions: e.NODE_OPTIONS,
       /** Created at start-up when no user has this email (see `ensureFirstSuperuser`). */
       firstSuperuser:
         e.FIRST_SUPERUSER_EMAIL !== undefined && e.FIRST_SUPERUSER_PASSWORD !== undefined
