@@ -260,7 +260,12 @@ async function startBareHono(runtime: Runtime, workers: number, path: string) {
   children.add(child);
   let output = "";
   child.stderr?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-5_000)));
-  const exited = new Promise<void>((r) => child.once("exit", () => (children.delete(child), r())));
+  const exited = new Promise<void>((r) =>
+    child.once("exit", () => {
+      children.delete(child);
+      r();
+    }),
+  );
   await waitForHealth(child, port, performance.now(), () => output);
   return {
     port,
