@@ -61,15 +61,14 @@ export async function buildPreviousRelease(): Promise<PreviousRelease> {
   const execPath = process.env.npm_execpath ?? "";
   const pnpm = /pnpm\.c?js$/.test(execPath) ? [process.execPath, execPath] : ["pnpm"];
   const [command = "pnpm", ...prefix] = pnpm;
-  await run(
-    command,
-    [...prefix, "install", "--offline", "--frozen-lockfile", "--config.confirmModulesPurge=false"],
-    {
+  const install = (mode: string) =>
+    run(command, [...prefix, "install", mode, "--frozen-lockfile", "--config.confirmModulesPurge=false"], {
       cwd: dir,
       env: { ...process.env, CI: "true" },
       maxBuffer: 1 << 26,
-    },
-  );
+    });
+  // The store already holds the packages unless the previous release used ones this one no longer does.
+  await install("--offline").catch(() => install("--prefer-offline"));
   // Only the JavaScript is needed: transpile without type checking, the libraries in parallel, then the api.
   const tsc = join(dir, "node_modules", "typescript", "bin", "tsc");
   const build = (pkg: string) =>
