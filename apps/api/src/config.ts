@@ -52,6 +52,11 @@ const configSchema = z
         .optional(),
     ),
     DATABASE_POOL_SIZE: integer(1, 100).default(10),
+    // Off behind a transaction-mode pooler that does not track prepared statements (PgBouncer < 1.21).
+    DATABASE_PREPARED_STATEMENTS: z
+      .enum(["true", "false", ""], { error: "must be true or false" })
+      .default("true")
+      .transform((value) => value !== "false"),
     DATA_DIR: z.string().min(1).default("./.data"),
     JWT_SECRET: optionalString,
     ACCESS_TOKEN_TTL_SECONDS: integer(60, 7 * 24 * 3600).default(DEFAULT_ACCESS_TOKEN_TTL_SECONDS),
@@ -207,7 +212,13 @@ const configSchema = z
       env: e.NODE_ENV,
       port: e.PORT,
       host: e.HOST,
-      database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR },
+      database: {
+        url: e.DATABASE_URL,
+        poolSize: e.DATABASE_POOL_SIZE,
+        dataDir: e.DATA_DIR,
+        /** Named prepared statements; `false` behind a transaction-mode pooler that does not keep them. */
+        preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+      },
       // Outside production a missing secret is replaced by a random one per process: tokens then die with
       // the process, which is what a developer wants and what no deployment should rely on.
       jwt: {

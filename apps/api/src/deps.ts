@@ -101,6 +101,7 @@ export async function openDatabase(config: Pick<Config, "database" | "databaseTi
           poolSize: config.database.poolSize,
           connectTimeoutSeconds: config.databaseTimeouts.connectSeconds,
           statementTimeoutMs: config.databaseTimeouts.statementMs,
+          preparedStatements: config.database.preparedStatements,
         }
       : { dataDir: config.database.dataDir },
   );

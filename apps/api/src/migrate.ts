@@ -13,6 +13,7 @@ async function main(): Promise<void> {
           poolSize: 1,
           connectTimeoutSeconds: config.databaseTimeouts.connectSeconds,
           statementTimeoutMs: config.databaseTimeouts.statementMs,
+          preparedStatements: config.database.preparedStatements,
         }
       : { dataDir: config.database.dataDir },
   );

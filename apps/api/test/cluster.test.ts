@@ -66,8 +66,8 @@ describe("WEB_CONCURRENCY", () => {
   });
 
   it("clusters only with PostgreSQL and more than one worker", () => {
-    const postgres = { url: "postgres://db/app", poolSize: 10, dataDir: "./.data" };
-    const embedded = { url: undefined, poolSize: 10, dataDir: "./.data" };
+    const postgres = { url: "postgres://db/app", poolSize: 10, dataDir: "./.data", preparedStatements: true };
+    const embedded = { url: undefined, poolSize: 10, dataDir: "./.data", preparedStatements: true };
     const workers = (n: number) => ({ workers: n, explicit: true });
     expect(processRole({ database: postgres, webConcurrency: workers(4) }, true)).toBe("primary");
     expect(processRole({ database: postgres, webConcurrency: workers(1) }, true)).toBe("single");

@@ -13,7 +13,7 @@ describe("loadConfig", () => {
       env: "development",
       port: 3000,
       host: "0.0.0.0",
-      database: { url: undefined, dataDir: "./.data", poolSize: 10 },
+      database: { url: undefined, dataDir: "./.data", poolSize: 10, preparedStatements: true },
       jwt: { ttlSeconds: 900, leewaySeconds: 5, secretWasGenerated: true },
       sessions: { refreshTokenTtlSeconds: 30 * 24 * 3600, reuseGraceSeconds: 10 },
       rateLimits: { refreshPerAddress: 300 },
@@ -412,5 +412,11 @@ describe("settings other modules derive from the configuration", () => {
       loadConfig({ DATABASE_CONNECT_TIMEOUT_SECONDS: "1", DATABASE_STATEMENT_TIMEOUT_MS: "0" })
         .databaseTimeouts,
     ).toEqual({ connectSeconds: 1, statementMs: 0 });
+  });
+  it("prepared statements are on unless DATABASE_PREPARED_STATEMENTS=false", () => {
+    expect(loadConfig({}).database.preparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: "true" }).database.preparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: "false" }).database.preparedStatements).toBe(false);
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: "no" })).toThrow(/DATABASE_PREPARED_STATEMENTS/);
   });
 });

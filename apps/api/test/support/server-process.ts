@@ -73,6 +73,8 @@ export interface StartServerOptions {
   timeoutMs?: number;
   /** How many "listening" lines to wait for (cluster mode: one per worker). Default 1. */
   listeners?: number;
+  /** Another build's Node entry (a previous release's dist/server.js); Node runtimes only. */
+  entry?: string;
 }
 
 export function freePort(): Promise<number> {
@@ -108,9 +110,10 @@ export async function startServer(
     runtime = "node",
     timeoutMs = 60_000,
     listeners = 1,
+    entry: otherEntry,
   } = typeof options === "number" ? { timeoutMs: options } : options;
   const [command, entry] =
-    runtime === "bun" ? [BUN_BINARY, BUN_SERVER_ENTRY] : [nodeBinaryFor(runtime), SERVER_ENTRY];
+    runtime === "bun" ? [BUN_BINARY, BUN_SERVER_ENTRY] : [nodeBinaryFor(runtime), otherEntry ?? SERVER_ENTRY];
   for (const file of [command, entry]) {
     if (!existsSync(file))
       throw new Error(`${file} is missing: install and build @app/api first (turbo does)`);

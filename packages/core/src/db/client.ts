@@ -45,6 +45,12 @@ export interface DatabaseOptions {
    * that runs longer (SQLSTATE 57014, which the API answers 503). Default 5000; 0 = no limit.
    */
   statementTimeoutMs?: number | undefined;
+  /**
+   * Named prepared statements (postgres.js `prepare`). Default true. Turn off behind a pooler in
+   * transaction mode that does not track them (PgBouncer before 1.21, or without
+   * `max_prepared_statements`): a statement prepared on one server connection is not there on the next.
+   */
+  preparedStatements?: boolean | undefined;
 }
 
 const casing = "snake_case";
@@ -53,11 +59,15 @@ const casing = "snake_case";
  * Where and how each PostgreSQL Database connects, for the migrator's own dedicated connection (kept out
  * of the public shape).
  */
-const postgresTargets = new WeakMap<Database, { url: string; connectTimeoutSeconds: number }>();
+const postgresTargets = new WeakMap<Database, PostgresTarget>();
 
-export function postgresTargetOf(
-  database: Database,
-): { url: string; connectTimeoutSeconds: number } | undefined {
+export interface PostgresTarget {
+  url: string;
+  connectTimeoutSeconds: number;
+  preparedStatements: boolean;
+}
+
+export function postgresTargetOf(database: Database): PostgresTarget | undefined {
   return postgresTargets.get(database);
 }
 
@@ -97,11 +107,13 @@ async function openPglite(dataDir: string): Promise<PGlite> {
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const max = options.poolSize ?? 10;
   const connectTimeoutSeconds = options.connectTimeoutSeconds ?? 5;
+  const preparedStatements = options.preparedStatements ?? true;
   // Unique per pool, so pg_stat_activity can tell this pool's connections from other processes'.
   const applicationName = `user-management:${process.pid}:${randomBytes(3).toString("hex")}`;
   const client = postgres(url, {
     max,
     connect_timeout: connectTimeoutSeconds,
+    prepare: preparedStatements,
     idle_timeout: options.idleTimeoutSeconds ?? 60,
     // postgres.js waits 3^n/100 s (up to 20 s) before each reconnect after n failures, and queries queue
     // behind that wait: during an outage they would hang, and after it the pool would stay away for up
@@ -135,6 +147,6 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     },
     close: () => client.end({ timeout: 5 }),
   };
-  postgresTargets.set(database, { url, connectTimeoutSeconds });
+  postgresTargets.set(database, { url, connectTimeoutSeconds, preparedStatements });
   return database;
 }

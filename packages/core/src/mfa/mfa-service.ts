@@ -2,7 +2,7 @@ import { and, count, eq, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import { type AuditContext, recordAuditEvent } from "../audit/audit-log.js";
 import { recordMfaDisabled } from "../audit/mfa-disabled.js";
-import { createSecretSealer } from "../crypto/secret-sealer.js";
+import { createSecretSealer, SealedSecretError } from "../crypto/secret-sealer.js";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
 import { recoveryCodes, totpFactors, users, webauthnCredentials } from "../db/schema.js";
@@ -291,7 +291,16 @@ export function createMfaService(deps: MfaServiceDeps): MfaService {
       .where(and(eq(totpFactors.userId, userId), isNotNull(totpFactors.confirmedAt)))
       .limit(1);
     if (!factor) throw new InvalidMfaCodeError();
-    const secret = sealer.open(sealedFor(userId), factor.secretCiphertext);
+    // A secret sealed under another KEY_ENCRYPTION_SECRET (a restore with the wrong one) can match no
+    // code: the person is refused like any wrong code and signs in with a recovery code or a passkey.
+    // Production does not get this far: it refuses to start when the signing keys do not open.
+    let secret: Buffer;
+    try {
+      secret = sealer.open(sealedFor(userId), factor.secretCiphertext);
+    } catch (error) {
+      if (error instanceof SealedSecretError) throw new InvalidMfaCodeError();
+      throw error;
+    }
     const step = matchTotpStep(secret, code.trim(), now(), factor.lastUsedStep);
     if (step === null || !(await acceptTotpStep(tx, userId, step, true))) throw new InvalidMfaCodeError();
   }
