@@ -384,7 +384,7 @@ describe("Traefik", () => {
   );
   const routers = routersFromLabels();
 
-  it("routes /v1, /health, /ready, /docs and /openapi.json to the api and everything else to web", () => {
+  it("routes /v1, /health, /ready, /docs, /openapi.json and the JWKS to the api and everything else to web", () => {
     const expected: Record<string, string> = {
       "/v1/users/": "api",
       "/v1/users": "api",
@@ -395,6 +395,8 @@ describe("Traefik", () => {
       "/docs": "api",
       "/docs/scalar.js": "api",
       "/openapi.json": "api",
+      // services that verify our tokens fetch the public keys through the same entry point
+      "/.well-known/jwks.json": "api",
       "/": "web",
       "/index.html": "web",
       "/assets/index-abc123.js": "web",
