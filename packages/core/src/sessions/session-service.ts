@@ -71,7 +71,10 @@ export interface SessionService {
    * deactivated or deleted: a login in flight must not outlive a password change.
    * @throws InvalidCredentialsError (the answer a wrong password gets)
    */
-  start(user: User, options?: { amr?: string[]; context?: AuditContext }): Promise<SessionTokens>;
+  start(
+    user: User,
+    options?: { amr?: string[]; context?: AuditContext; method?: string },
+  ): Promise<SessionTokens>;
   /**
    * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
    * its whole family, except within the grace window, where it gets the pair its first use got.
@@ -130,7 +133,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   );
 
   return {
-    async start(authenticated, { amr, context = {} } = {}) {
+    async start(authenticated, { amr, context = {}, method } = {}) {
       return guard(() =>
         db.transaction(async (tx) => {
           const record = await lockUserRecord(tx, authenticated.id, "share");
@@ -162,7 +165,11 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           });
           await recordAuditEvent(
             tx,
-            { type: "login.succeeded", userId: user.id, details: { session_id: sessionId, device, amr } },
+            {
+              type: "login.succeeded",
+              userId: user.id,
+              details: { session_id: sessionId, device, amr, ...(method ? { method } : {}) },
+            },
             { ...context, actor: { type: "user", id: user.id } },
             new Date(at),
           );
