@@ -4,6 +4,7 @@ import type { Database } from "@app/core";
 import {
   createAccountRecoveryService,
   createDatabase,
+  createIdentityService,
   createMfaService,
   createRateLimiter,
   createSessionService,
@@ -18,6 +19,8 @@ import type { Logger } from "./logger.js";
 import { createAccountMail } from "./mail/account-mail.js";
 import { createMailQueue, createSmtpTransport } from "./mail/mail-queue.js";
 import { createMetrics } from "./metrics.js";
+import { createFlowCookieSealer } from "./oidc/flow-cookie.js";
+import { createIdentityProviders } from "./oidc/relying-party.js";
 
 /**
  * Opens the database and builds the services once per process. The embedded database migrates itself
@@ -88,6 +91,12 @@ export async function createDeps(
     audit: { storeIp: config.audit.storeIp },
     passwordPolicy: config.passwordPolicy,
     webDistDir: config.webDistDir,
+    oidc: {
+      providers: createIdentityProviders(config.oidc.providers),
+      identities: createIdentityService({ db: database.db }),
+      flowCookies: createFlowCookieSealer(config.jwt.secret),
+      publicUrl: config.publicUrl,
+    },
   };
 }
 

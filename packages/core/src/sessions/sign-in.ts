@@ -61,7 +61,11 @@ export function createSignIn({ users, sessions, requireVerifiedEmail, secondFact
     await secondFactor?.requireSecondFactor(user);
     return {
       user,
-      tokens: await sessions.start(user, { amr: PASSWORD_AMR, ...(context ? { context } : {}) }),
+      tokens: await sessions.start(user, {
+        amr: PASSWORD_AMR,
+        method: "password",
+        ...(context ? { context } : {}),
+      }),
     };
   };
 }
