@@ -36,6 +36,18 @@ export class ProviderCallbackError extends Error {
   ) {
     super(`identity provider callback failed: ${reason}`, options);
   }
+
+  /**
+   * Which check failed, for the operator's log: the library's error code and its own words, e.g.
+   * `OAUTH_JWT_CLAIM_COMPARISON_FAILED: unexpected JWT "aud" (audience) claim value` (oauth4webapi
+   * names the claim, never its value).
+   */
+  get check(): string | undefined {
+    const cause = this.cause as { code?: unknown; cause?: { message?: unknown } } | undefined;
+    const inner = cause?.cause;
+    if (typeof cause?.code !== "string") return undefined;
+    return inner instanceof Error ? `${cause.code}: ${inner.message.slice(0, 200)}` : cause.code;
+  }
 }
 
 export interface IdentityProvider {

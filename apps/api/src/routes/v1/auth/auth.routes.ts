@@ -196,7 +196,12 @@ export function authRoutes(deps: AppDeps) {
         if (!reason) throw error;
         // The reason and the error's class only: a cause may quote the provider's response.
         c.var.logger.warn(
-          { provider: provider.settings.id, reason, err: { type: (error as Error).name } },
+          {
+            provider: provider.settings.id,
+            reason,
+            ...(error instanceof ProviderCallbackError && error.check ? { check: error.check } : {}),
+            err: { type: (error as Error).name },
+          },
           "identity provider sign-in refused",
         );
         return toWebApp({ error: reason });
