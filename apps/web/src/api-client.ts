@@ -29,6 +29,14 @@ export type MfaStatus = InferResponseType<Rpc["v1"]["users"]["me"]["mfa"]["$get"
 export type TotpSetup = InferResponseType<Rpc["v1"]["users"]["me"]["mfa"]["totp"]["setup"]["$post"], 200>;
 
 export type Passkey = InferResponseType<Rpc["v1"]["users"]["me"]["passkeys"]["$post"], 201>;
+export type IdentityProvider = InferResponseType<
+  Rpc["v1"]["auth"]["providers"]["$get"],
+  200
+>["items"][number];
+export type LinkedIdentity = InferResponseType<
+  Rpc["v1"]["users"]["me"]["identities"]["$get"],
+  200
+>["items"][number];
 
 export interface RegisterRequest {
   email: string;
@@ -173,6 +181,14 @@ export interface ApiClient {
    * the contract's floor is used for the inline checks; the server still enforces its own minimum.
    */
   passwordPolicy(): Promise<PasswordPolicy>;
+  /** The identity providers to offer on the sign-in page; none when they cannot be read. */
+  identityProviders(): Promise<IdentityProvider[]>;
+  /** Exchanges the one-time code a provider sign-in ended with, like `signIn` does credentials. */
+  signInWithLoginCode(code: string): Promise<SignInResult>;
+  listIdentities(): Promise<LinkedIdentity[]>;
+  /** Where to send the browser (top level) to link this provider to the signed-in account. */
+  linkIdentityUrl(provider: string): Promise<string>;
+  unlinkIdentity(id: string): Promise<void>;
 }
 
 /**
@@ -590,6 +606,46 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         rpc.v1.users["verify-email"].resend.$post({ json: {} }, { headers: bearer() }),
       );
       if (response.status !== 202) throw await failure(response, "any-401");
+    },
+
+    async identityProviders() {
+      const response = await send(() => rpc.v1.auth.providers.$get()).catch(() => undefined);
+      if (response?.status !== 200) return [];
+      return (await response.json()).items;
+    },
+
+    async signInWithLoginCode(code) {
+      const response = await send(() => rpc.v1.auth.exchange.$post({ json: { code } }));
+      if (response.status !== 200) {
+        const body = await readJson(response);
+        const challenge = readMfaChallenge(response.status, body);
+        if (challenge) return { kind: "mfa-required", challenge };
+        throw problemFrom(response, body);
+      }
+      const token = await response.json();
+      tokens.set({ access: token.access_token, refresh: token.refresh_token });
+      return { kind: "signed-in" };
+    },
+
+    async listIdentities() {
+      const response = await authorized((headers) => rpc.v1.users.me.identities.$get(undefined, { headers }));
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return (await response.json()).items;
+    },
+
+    async linkIdentityUrl(provider) {
+      const response = await authorized((headers) =>
+        rpc.v1.auth[":provider"]["link-ticket"].$post({ param: { provider } }, { headers }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return (await response.json()).authorize_url;
+    },
+
+    async unlinkIdentity(id) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.identities[":id"].$delete({ param: { id } }, { headers }),
+      );
+      if (response.status !== 204) throw await failure(response, "any-401");
     },
   };
 }

@@ -5,6 +5,7 @@ import { buildForm, feedbackFor } from "../form.js";
 import type { Page } from "../page.js";
 import { validateProfile } from "../validation.js";
 import { activitySection } from "./profile-activity.js";
+import { identitiesSection } from "./profile-identities.js";
 import { mfaSection } from "./profile-mfa.js";
 import { passkeysSection } from "./profile-passkeys.js";
 import { sessionsSection } from "./profile-sessions.js";
@@ -129,6 +130,7 @@ export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
       ),
       twoFactor.element,
       passkeys.element,
+      identitiesSection(api),
       h(
         "section",
         { class: "card", "aria-labelledby": "security-heading" },

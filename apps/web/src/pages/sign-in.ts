@@ -10,6 +10,7 @@ import { buildForm, feedbackFor } from "../form.js";
 import type { Page } from "../page.js";
 import { passkeyErrorMessage } from "../passkey-errors.js";
 import { validateSignIn } from "../validation.js";
+import { providerButtons } from "./provider-buttons.js";
 import { secondFactorStep } from "./sign-in-mfa.js";
 
 export const signInPage: Page = ({ api, navigate, email }) => {
@@ -98,12 +99,15 @@ export const signInPage: Page = ({ api, navigate, email }) => {
       )
     : null;
 
+  const providers = providerButtons(api);
+
   function showPasswordStep(): void {
     card.replaceChildren(
       h("h1", { tabindex: "-1" }, "Sign in"),
       h("p", { class: "lead" }, "Welcome back. Sign in to manage your account."),
       form.element,
       ...(passkeyOption ? [passkeyOption] : []),
+      providers,
       h("p", { class: "card-footer" }, link("/forgot-password", "Forgot your password?")),
       h("p", { class: "card-footer" }, "New here? ", link("/register", "Create an account")),
     );
