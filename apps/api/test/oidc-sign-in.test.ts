@@ -93,8 +93,14 @@ describe.each(testDatabaseKinds)("sign-in through identity providers on %s", (ki
   });
 
   /** The browser's trip: authorize → the provider → our callback; returns what the callback did. */
-  async function roundTrip(provider: string, query: Record<string, string> = {}) {
-    const authorize = await t.request(`/v1/auth/${provider}/authorize?${new URLSearchParams(query)}`);
+  async function roundTrip(
+    provider: string,
+    query: Record<string, string> = {},
+    headers: Record<string, string> = {},
+  ) {
+    const authorize = await t.request(`/v1/auth/${provider}/authorize?${new URLSearchParams(query)}`, {
+      headers,
+    });
     expect(authorize.status, await authorize.clone().text()).toBe(302);
     const flow = setCookie(authorize, "oidc_flow");
     if (!flow) throw new Error("no flow cookie");
@@ -129,9 +135,13 @@ describe.each(testDatabaseKinds)("sign-in through identity providers on %s", (ki
     const ticket = await t.postJson(`/v1/auth/${provider}/link-ticket`, {}, bearer(token));
     expect(ticket.status).toBe(200);
     const { authorize_url } = (await ticket.json()) as { authorize_url: string };
+    const cookie = setCookie(ticket, "oidc_link");
+    expect(cookie?.attributes).toMatch(/HttpOnly/);
+    expect(cookie?.attributes).toMatch(/SameSite=Strict/);
+    expect(authorize_url).not.toContain(cookie?.value);
     idp.signInAs(who);
     const query = Object.fromEntries(new URL(authorize_url, PUBLIC_URL).searchParams);
-    return roundTrip(provider, query);
+    return roundTrip(provider, query, { cookie: `oidc_link=${cookie?.value}` });
   }
 
   const identitiesOf = async (token: string) =>
@@ -392,16 +402,19 @@ describe.each(testDatabaseKinds)("sign-in through identity providers on %s", (ki
       name: null,
       emails: [{ email: uniqueEmail("gh"), primary: true, verified: true }],
     });
-    const ticket = (await (await t.postJson("/v1/auth/github/link-ticket", {}, bearer(token))).json()) as {
-      authorize_url: string;
-    };
+    const issued = await t.postJson("/v1/auth/github/link-ticket", {}, bearer(token));
+    const ticket = (await issued.json()) as { authorize_url: string };
+    const linkCookie = `oidc_link=${setCookie(issued, "oidc_link")?.value}`;
+    // Without the cookie (a link another site made the browser follow) there is nothing to link to.
+    await expectProblem(await t.request(ticket.authorize_url), 401);
     const { landing } = await roundTrip(
       "github",
       Object.fromEntries(new URL(ticket.authorize_url, PUBLIC_URL).searchParams),
+      { cookie: linkCookie },
     );
     expect(landing.get("linked")).toBe("github");
     // The ticket was single use.
-    await expectProblem(await t.request(ticket.authorize_url), 401);
+    await expectProblem(await t.request(ticket.authorize_url, { headers: { cookie: linkCookie } }), 401);
     expect((await identitiesOf(token)).map((i) => i.provider)).toEqual(["corp", "github"]);
     const removed = await t.request(`/v1/users/me/identities/${only?.id}`, {
       method: "DELETE",

@@ -36,6 +36,7 @@ import {
 } from "./auth.wire.js";
 
 const FLOW_COOKIE = "oidc_flow";
+const LINK_COOKIE = "oidc_link";
 
 const providersRoute = createRoute({
   method: "get",
@@ -52,7 +53,7 @@ const authorizeRoute = createRoute({
   tags: ["auth"],
   summary: "Start signing in (or linking) with a provider",
   description:
-    "Navigate the browser here (top level). Answers 302 to the provider's authorization endpoint (code flow, PKCE S256, `state`, and `nonce` for OpenID Connect), and sets a short-lived, encrypted, HttpOnly, SameSite=Lax cookie scoped to the callback path. `intent=link` with a `link_ticket` links the provider to the signed-in user who got the ticket.",
+    "Navigate the browser here (top level). Answers 302 to the provider's authorization endpoint (code flow, PKCE S256, `state`, and `nonce` for OpenID Connect), and sets a short-lived, encrypted, HttpOnly, SameSite=Lax cookie scoped to the callback path. `intent=link` links the provider to the signed-in user whose browser holds the link cookie from POST /v1/auth/{provider}/link-ticket (401 without it).",
   request: { params: providerParamSchema, query: authorizeQuerySchema },
   responses: {
     302: { description: "To the provider" },
@@ -99,7 +100,7 @@ const linkTicketRoute = createRoute({
   tags: ["auth"],
   summary: "A ticket to link a provider to your account",
   description:
-    "A top-level navigation carries no bearer token, so the signed-in user first gets a single-use ticket (60 s) here, then navigates to `authorize_url`. The ticket dies with a password change or sign-out everywhere.",
+    "A top-level navigation carries no bearer token, so the signed-in user first gets a single-use ticket (60 s) here, as an HttpOnly, SameSite=Strict cookie scoped to the authorize path (never in a URL: a link that another site makes a browser follow finds no ticket), then navigates to `authorize_url`. The ticket dies with a password change or sign-out everywhere.",
   security: BEARER_SECURITY,
   request: { params: providerParamSchema },
   responses: {
@@ -132,8 +133,13 @@ export function authRoutes(deps: AppDeps) {
       const query = c.req.valid("query");
       let link: { userId: string; tokensBoundary: number } | undefined;
       if (query.intent === "link") {
-        if (!query.link_ticket) throw new InvalidLoginCodeError();
-        const ticket = await o.identities.redeemLinkTicket(query.link_ticket, provider.settings.id);
+        const value = getCookie(c, LINK_COOKIE);
+        deleteCookie(c, LINK_COOKIE, {
+          path: authorizePath(provider),
+          secure: o.publicUrl.startsWith("https://"),
+        });
+        if (!value) throw new InvalidLoginCodeError();
+        const ticket = await o.identities.redeemLinkTicket(value, provider.settings.id);
         link = { userId: ticket.user.id, tokensBoundary: ticket.tokensBoundary.getTime() };
       }
       const begun = await provider.begin(redirectUri(o, provider));
@@ -224,8 +230,17 @@ export function authRoutes(deps: AppDeps) {
     .openapi({ ...linkTicketRoute, middleware: [authenticated] as const }, async (c) => {
       const { oidc: o, provider } = providerOf(oidc, c.req.valid("param").provider);
       const { code, expiresInSeconds } = await o.identities.issueLinkTicket(c.var.user, provider.settings.id);
-      const authorizeUrl = `/v1/auth/${provider.settings.id}/authorize?${new URLSearchParams({ intent: "link", link_ticket: code, return_to: "/profile" })}`;
-      return c.json({ link_ticket: code, expires_in: expiresInSeconds, authorize_url: authorizeUrl }, 200, {
+      // A cookie only this site can set: a link planted elsewhere cannot link someone's provider account
+      // to the account of whoever made the link.
+      setCookie(c, LINK_COOKIE, code, {
+        path: authorizePath(provider),
+        httpOnly: true,
+        sameSite: "Strict",
+        secure: o.publicUrl.startsWith("https://"),
+        maxAge: expiresInSeconds,
+      });
+      const authorizeUrl = `${authorizePath(provider)}?${new URLSearchParams({ intent: "link", return_to: "/profile" })}`;
+      return c.json({ expires_in: expiresInSeconds, authorize_url: authorizeUrl }, 200, {
         "Cache-Control": "no-store",
       });
     });
@@ -235,6 +250,10 @@ function providerOf(oidc: OidcDeps | undefined, id: string): { oidc: OidcDeps; p
   const provider = oidc?.providers.get(id);
   if (!oidc || !provider) throw new RequestProblem("NOT_FOUND", `No identity provider "${id.slice(0, 64)}".`);
   return { oidc, provider };
+}
+
+function authorizePath(provider: IdentityProvider): string {
+  return `/v1/auth/${provider.settings.id}/authorize`;
 }
 
 function callbackPath(provider: IdentityProvider): string {

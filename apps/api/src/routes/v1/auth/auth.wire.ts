@@ -33,15 +33,10 @@ export const authorizeQuerySchema = z.object({
       description: "Where the web app goes after signing in (a path of this site)",
       example: "/profile",
     }),
-  intent: z
-    .enum(["login", "link"])
-    .optional()
-    .openapi({ description: "`link`: a signed-in user adds this provider; send `link_ticket` too" }),
-  link_ticket: z
-    .string()
-    .max(128)
-    .optional()
-    .openapi({ description: "From POST /v1/auth/{provider}/link-ticket (single use, 60 s)" }),
+  intent: z.enum(["login", "link"]).optional().openapi({
+    description:
+      "`link`: a signed-in user adds this provider (needs the cookie from POST /v1/auth/{provider}/link-ticket)",
+  }),
 });
 
 export const callbackQuerySchema = z.object({
@@ -57,7 +52,6 @@ export const exchangeBodySchema = z
 
 export const linkTicketSchema = z
   .object({
-    link_ticket: z.string(),
     expires_in: z.number().int(),
     authorize_url: z.string().openapi({ description: "Navigate the browser here (top level) to link" }),
   })
