@@ -1,6 +1,15 @@
 /** What the orchestrator and its load, bcrypt and database workers say to each other over IPC. */
 
-export type PhaseKind = "health" | "me" | "login" | "register" | "login-wrong";
+export type PhaseKind = "health" | "me" | "refresh" | "mfa" | "login" | "register" | "login-wrong";
+
+/** A user with TOTP for the second-factor phase: its key, the last step it used, and live mfa_tokens. */
+export interface MfaUser {
+  /** The TOTP key as the server stores it (base32, as `totp/setup` hands it out). */
+  secret: string;
+  /** The step of the last code accepted (confirming the setup used one): codes must be for later steps. */
+  lastStep: number;
+  mfaTokens: string[];
+}
 
 export interface LoadSpec {
   kind: PhaseKind;
@@ -12,6 +21,10 @@ export interface LoadSpec {
   password: string;
   /** For /me: valid access tokens of seeded users, used round-robin. */
   tokens?: string[];
+  /** For refresh: one live refresh token per connection, the start of that connection's chain. */
+  refreshTokens?: string[];
+  /** For the second-factor phase. */
+  mfaUsers?: MfaUser[];
   expectStatus: number;
   /** A response slower than this counts as a timeout (an error). */
   timeoutSeconds: number;
@@ -27,6 +40,8 @@ export interface LoadSummary {
   status5xx: number;
   unexpectedStatus: number;
   statusCounts: Record<string, number>;
+  /** Responses in each second of the phase, in order. */
+  perSecond: number[];
 }
 
 /** The seeded user number `n`'s email. */
@@ -41,6 +56,24 @@ export function emailOf(n: number): string {
  */
 export function idOf(n: number): string {
   return `00000000-0000-7000-8000-${n.toString(16).padStart(12, "0")}`;
+}
+
+/**
+ * The id of second-factor user `n` (email `mfa<n>@bench.test`): a range of its own, so the password
+ * phases never pick a user whose login stops at "second factor required".
+ */
+export function mfaUserIdOf(n: number): string {
+  return `00000000-0000-7000-a000-${n.toString(16).padStart(12, "0")}`;
+}
+
+/** Second-factor users `from` … `to` (see `mfaUserIdOf`); their TOTP is set up through the service. */
+export function seedMfaUsersSql(): string {
+  return `insert into users (id, email, hashed_password, full_name, is_active, is_superuser,
+      password_changed_at, created_at, updated_at)
+    select ('00000000-0000-7000-a000-' || lpad(to_hex(n), 12, '0'))::uuid,
+      'mfa' || n || '@bench.test', $1, null, true, false,
+      now() - interval '1 day', now() - interval '1 day', now() - interval '1 day'
+    from generate_series($2::int, $3::int) as n`;
 }
 
 /** The id of the live session seeded for user `n` (see `seedSessionsSql`). */
@@ -74,7 +107,10 @@ export function seedUsersSql(): string {
 /** Messages a ceiling worker sends: `ready` once warmed up, then its result after `go`. */
 export type CeilingMessage = { ready: true } | { rate: number; operations: number } | { error: string };
 
-export interface BcryptCeilingSpec {
+export type PasswordHashAlgorithm = "bcrypt" | "argon2id";
+
+export interface HashCeilingSpec {
+  algorithm: PasswordHashAlgorithm;
   hash: string;
   password: string;
   inFlight: number;
@@ -87,4 +123,15 @@ export interface DatabaseCeilingSpec {
   inFlight: number;
   durationSeconds: number;
   users: number;
+}
+
+export interface RefreshCeilingSpec {
+  url: string;
+  /** The server's JWT_SECRET: the grace-window cache key and the signing key store derive from it. */
+  secret: string;
+  poolSize: number;
+  inFlight: number;
+  durationSeconds: number;
+  /** Loop `i` rotates a chain of seeded user `firstUser + i`. */
+  firstUser: number;
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import autocannon from "autocannon";
 import { emailOf, type LoadSpec, type LoadSummary } from "./load-spec.js";
+import { nextMfaBody } from "./mfa-codes.js";
 
 function requestsFor(spec: LoadSpec): autocannon.Request[] {
   const json = { "content-type": "application/json" };
@@ -23,6 +24,37 @@ function requestsFor(spec: LoadSpec): autocannon.Request[] {
             next = (next + 1) % tokens.length;
             return { ...request, headers: { authorization: `Bearer ${tokens[next]}` } };
           },
+        },
+      ];
+    }
+    case "refresh": {
+      // As many chains as connections, each rotated strictly in turn: a request takes a ready token,
+      // its response puts the successor back. (autocannon resets a connection's context after every
+      // request when the list has one entry, so the chains live here rather than per connection.)
+      const ready = [...(spec.refreshTokens ?? [])];
+      return [
+        {
+          method: "POST",
+          path: "/v1/users/token/refresh",
+          setupRequest: (request) => ({
+            ...request,
+            headers: json,
+            body: JSON.stringify({ refresh_token: ready.pop() ?? "no-chain-left" }),
+          }),
+          onResponse: (status, body) => {
+            if (status === 200) ready.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
+          },
+        },
+      ];
+    }
+    case "mfa": {
+      const users = spec.mfaUsers ?? [];
+      const state = { next: 0 };
+      return [
+        {
+          method: "POST",
+          path: "/v1/users/login/mfa",
+          setupRequest: (request) => ({ ...request, headers: json, body: nextMfaBody(users, state) }),
         },
       ];
     }
@@ -63,7 +95,7 @@ function requestsFor(spec: LoadSpec): autocannon.Request[] {
   }
 }
 
-function summarise(result: autocannon.Result, spec: LoadSpec): LoadSummary {
+function summarise(result: autocannon.Result, spec: LoadSpec, perSecond: number[]): LoadSummary {
   const statusCounts: Record<string, number> = {};
   for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) {
     statusCounts[status] = stats.count ?? 0;
@@ -84,10 +116,12 @@ function summarise(result: autocannon.Result, spec: LoadSpec): LoadSummary {
     status5xx: result["5xx"],
     unexpectedStatus: answered - (statusCounts[String(spec.expectStatus)] ?? 0),
     statusCounts,
+    perSecond,
   };
 }
 
 process.once("message", (spec: LoadSpec) => {
+  const perSecond: number[] = [];
   const instance = autocannon(
     {
       url: spec.url,
@@ -101,8 +135,18 @@ process.once("message", (spec: LoadSpec) => {
         process.send?.({ error: String(error) }, () => process.exit(1));
         return;
       }
-      process.send?.({ summary: summarise(result, spec) }, () => process.exit(0));
+      process.send?.({ summary: summarise(result, spec, perSecond) }, () => process.exit(0));
     },
   );
+  // Responses per second of the phase: the timeline shows a server that slows down under sustained load.
+  let inThisSecond = 0;
+  instance.on("response", () => {
+    inThisSecond += 1;
+  });
+  const second = setInterval(() => {
+    perSecond.push(inThisSecond);
+    inThisSecond = 0;
+  }, 1000);
+  instance.once("done", () => clearInterval(second));
   process.once("SIGTERM", () => instance.stop());
 });

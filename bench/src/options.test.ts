@@ -19,7 +19,47 @@ describe("parseOptions", () => {
       scaleSmallOnly: false,
       only: [],
       path: "/bin",
+      runtime: "both",
+      skipNode24: false,
+      passwordHashes: ["bcrypt", "argon2id"],
+      argon2: { memoryKib: 19_456, iterations: 2, parallelism: 1 },
+      mfaUsers: 2_000,
     });
+  });
+
+  it("reads the runtimes, the password hashes and the Argon2id parameters", () => {
+    const options = parseOptions(
+      [
+        "--runtime",
+        "bun",
+        "--skip-node24",
+        "--password-hash",
+        "argon2id",
+        "--argon2-memory-kib",
+        "7168",
+        "--argon2-iterations",
+        "5",
+        "--argon2-parallelism",
+        "2",
+        "--mfa-users",
+        "300",
+        "--only",
+        "refresh,mfa",
+      ],
+      {},
+      2,
+    );
+    expect(options).toMatchObject({
+      runtime: "bun",
+      skipNode24: true,
+      passwordHashes: ["argon2id"],
+      argon2: { memoryKib: 7168, iterations: 5, parallelism: 2 },
+      mfaUsers: 300,
+      only: ["refresh", "mfa"],
+    });
+    expect(() => parseOptions(["--runtime", "deno"], {})).toThrow(UsageError);
+    expect(() => parseOptions(["--password-hash", "md5"], {})).toThrow(UsageError);
+    expect(() => parseOptions(["--argon2-iterations", "0"], {})).toThrow(UsageError);
   });
 
   it("reads every flag", () => {

@@ -25,9 +25,21 @@ export interface BenchOptions {
   cpuProfDir: string | undefined;
   /** PATH handed to the server and the migrator, which otherwise get a clean environment. */
   path: string;
+  /** Which runtimes to measure: Node (also Node 24 when installed), Bun, or both, each with its own ceilings. */
+  runtime: "node" | "bun" | "both";
+  /** Leave Node 24 out even when installed (a quicker run). */
+  skipNode24: boolean;
+  /** PASSWORD_HASH values the login and registration phases run with, each against its own ceiling. */
+  passwordHashes: Array<"bcrypt" | "argon2id">;
+  /** Argon2id parameters of the server (ARGON2_*) and of its ceiling. */
+  argon2: { memoryKib: number; iterations: number; parallelism: number };
+  /** Users with TOTP for the second-factor phase (each accepts about one code per 30 s step). */
+  mfaUsers: number;
 }
 
-export const PHASE_NAMES = ["health", "me", "login", "register", "login-wrong"] as const;
+export const PHASE_NAMES = ["health", "me", "refresh", "mfa", "login", "register", "login-wrong"] as const;
+export const RUNTIME_CHOICES = ["node", "bun", "both"] as const;
+export const PASSWORD_HASHES = ["bcrypt", "argon2id"] as const;
 
 export const USAGE = `pnpm bench [-- flags]
 
@@ -46,6 +58,13 @@ export const USAGE = `pnpm bench [-- flags]
   --only <a,b>               run only these phases (${PHASE_NAMES.join(", ")})
   --output <file>            JSON results                                     default bench/results/latest.json
   --cpu-prof <dir>           run the server under node --cpu-prof, profiles written to <dir>
+  --runtime <r>              node (and Node 24 when installed), bun, or both  default both
+  --skip-node24              leave Node 24 out even when it is installed
+  --password-hash <a,b>      PASSWORD_HASH values for login/registration      default bcrypt,argon2id
+  --argon2-memory-kib <n>    ARGON2_MEMORY_KIB of the server and its ceiling  default 19456
+  --argon2-iterations <n>    ARGON2_ITERATIONS                                default 2
+  --argon2-parallelism <n>   ARGON2_PARALLELISM                               default 1
+  --mfa-users <n>            users with TOTP for the second-factor phase      default 2000
   --database-url <url>       PostgreSQL server (default BENCH_DATABASE_URL, TEST_DATABASE_URL,
                              or postgres://postgres@127.0.0.1:5432/postgres)
   --help`;
@@ -93,6 +112,13 @@ export function parseOptions(
       output: { type: "string" },
       "cpu-prof": { type: "string" },
       "database-url": { type: "string" },
+      runtime: { type: "string" },
+      "skip-node24": { type: "boolean" },
+      "password-hash": { type: "string" },
+      "argon2-memory-kib": { type: "string" },
+      "argon2-iterations": { type: "string" },
+      "argon2-parallelism": { type: "string" },
+      "mfa-users": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -106,6 +132,22 @@ export function parseOptions(
       throw new UsageError(`--only: unknown phase "${name}" (known: ${PHASE_NAMES.join(", ")})`);
     }
   }
+  const runtime = values.runtime ?? "both";
+  if (!(RUNTIME_CHOICES as readonly string[]).includes(runtime)) {
+    throw new UsageError(`--runtime must be one of ${RUNTIME_CHOICES.join(", ")}, got "${runtime}"`);
+  }
+  const passwordHashes = (values["password-hash"] ?? PASSWORD_HASHES.join(","))
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  for (const name of passwordHashes) {
+    if (!(PASSWORD_HASHES as readonly string[]).includes(name)) {
+      throw new UsageError(
+        `--password-hash: unknown algorithm "${name}" (known: ${PASSWORD_HASHES.join(", ")})`,
+      );
+    }
+  }
+  if (passwordHashes.length === 0) throw new UsageError("--password-hash needs at least one algorithm");
   const cost = positive("cost", values.cost, 12);
   if (cost < 4 || cost > 16) throw new UsageError("--cost must be between 4 and 16");
   const smallUsers = positive("small-users", values["small-users"], 1_000);
@@ -133,5 +175,14 @@ export function parseOptions(
     output: values.output ?? "bench/results/latest.json",
     cpuProfDir: values["cpu-prof"],
     path: env["PATH"] ?? "",
+    runtime: runtime as BenchOptions["runtime"],
+    skipNode24: values["skip-node24"] ?? false,
+    passwordHashes: [...new Set(passwordHashes)] as BenchOptions["passwordHashes"],
+    argon2: {
+      memoryKib: positive("argon2-memory-kib", values["argon2-memory-kib"], 19_456),
+      iterations: positive("argon2-iterations", values["argon2-iterations"], 2),
+      parallelism: positive("argon2-parallelism", values["argon2-parallelism"], 1),
+    },
+    mfaUsers: positive("mfa-users", values["mfa-users"], 2_000),
   };
 }

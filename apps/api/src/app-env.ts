@@ -59,6 +59,11 @@ export interface AppDeps {
   passwordPolicy?: PasswordPolicy;
   /** `AUDIT_STORE_IP`: false keeps client addresses out of sessions and the security log. Absent: stored. */
   audit?: { storeIp: boolean };
+  /**
+   * Origins of the web app allowed to use the refresh cookie besides each request's own (PUBLIC_URL's and
+   * WEBAUTHN_ORIGINS); absent = the request's own origin only.
+   */
+  webOrigins?: readonly string[];
   /** Folder of the built web app to serve at `/`; absent in tests that only exercise the API. */
   webDistDir?: string;
   /** Identity providers; absent: none configured (the provider list is empty). */

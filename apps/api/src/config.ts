@@ -5,7 +5,12 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "@app/auth/defaults";
+import {
+  DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+  DEFAULT_ARGON2ID_PARAMETERS,
+  DEFAULT_LEEWAY_SECONDS,
+  meetsOwaspArgon2idMinimum,
+} from "@app/auth/defaults";
 import { MAX_PASSWORD_MIN_LENGTH, MIN_PASSWORD_CHARACTERS, type PasswordPolicy } from "@app/validators";
 import { z } from "zod";
 import { type OidcSettings, parseOidcSettings } from "./oidc/oidc-settings.js";
@@ -64,9 +69,16 @@ const configSchema = z
     REFRESH_TOKEN_TTL_SECONDS: integer(300, 365 * 24 * 3600).default(30 * 24 * 3600),
     REFRESH_REUSE_GRACE_SECONDS: integer(0, 300).default(10),
     BCRYPT_COST: integer(4, 16).default(12),
+    // New hashes; stored hashes of either kind verify, and a login replaces those that fall short.
+    PASSWORD_HASH: z.enum(["bcrypt", "argon2id"], { error: "must be bcrypt or argon2id" }).default("bcrypt"),
+    // Argon2id's floor is 8 KiB per lane; below 1 MiB it is no longer a memory-hard hash worth the name.
+    ARGON2_MEMORY_KIB: integer(1024, 4 * 1024 * 1024).default(DEFAULT_ARGON2ID_PARAMETERS.memoryKib),
+    ARGON2_ITERATIONS: integer(1, 64).default(DEFAULT_ARGON2ID_PARAMETERS.iterations),
+    ARGON2_PARALLELISM: integer(1, 16).default(DEFAULT_ARGON2ID_PARAMETERS.parallelism),
     PASSWORD_HASH_MAX_QUEUE: integer(0, 10_000).default(16),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // Worker processes of the Node entry; only used with a PostgreSQL DATABASE_URL.
+    NODE_OPTIONS: z.string().default(""),
     WEB_CONCURRENCY: optionalString.pipe(z.coerce.number<string>().int().min(1).max(256).optional()),
     FIRST_SUPERUSER_EMAIL: optionalString,
     // Not trimmed: spaces may be part of a password.
@@ -175,6 +187,19 @@ const configSchema = z
     if (env.BCRYPT_COST < 10) {
       ctx.addIssue({ code: "custom", path: ["BCRYPT_COST"], message: "must be at least 10 in production" });
     }
+    const argon2 = {
+      memoryKib: env.ARGON2_MEMORY_KIB,
+      iterations: env.ARGON2_ITERATIONS,
+      parallelism: env.ARGON2_PARALLELISM,
+    };
+    if (!meetsOwaspArgon2idMinimum(argon2)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ARGON2_MEMORY_KIB"],
+        message:
+          "ARGON2_MEMORY_KIB and ARGON2_ITERATIONS are below OWASP's minimum for production (one of m=47104 t=1, m=19456 t=2, m=12288 t=3, m=9216 t=4, m=7168 t=5)",
+      });
+    }
   })
   .transform((e) => {
     const secret = e.JWT_SECRET ?? randomBytes(32).toString("hex");
@@ -221,14 +246,28 @@ const configSchema = z
         reuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
       },
       bcryptCost: e.BCRYPT_COST,
-      /** bcrypt work per process: how many run at once (the cores) and how many may wait beyond them. */
-      passwordHashing: { concurrency: availableParallelism(), maxQueue: e.PASSWORD_HASH_MAX_QUEUE },
+      /**
+       * Password hashing per process: the algorithm of new hashes (`argon2` applies to Argon2id, `bcryptCost`
+       * to bcrypt), how many run at once (the cores) and how many may wait beyond them.
+       */
+      passwordHashing: {
+        algorithm: e.PASSWORD_HASH,
+        argon2: {
+          memoryKib: e.ARGON2_MEMORY_KIB,
+          iterations: e.ARGON2_ITERATIONS,
+          parallelism: e.ARGON2_PARALLELISM,
+        },
+        concurrency: availableParallelism(),
+        maxQueue: e.PASSWORD_HASH_MAX_QUEUE,
+      },
       logLevel: e.LOG_LEVEL,
       /** Node cluster workers (`WEB_CONCURRENCY`, default the available cores); `explicit` when the variable was set. */
       webConcurrency: {
         workers: e.WEB_CONCURRENCY ?? availableParallelism(),
         explicit: e.WEB_CONCURRENCY !== undefined,
       },
+      /** Node's own flags from the environment: a heap flag set there wins over the workers' default. */
+      nodeOptions: e.NODE_OPTIONS,
       /** Created at start-up when no user has this email (see `ensureFirstSuperuser`). */
       firstSuperuser:
         e.FIRST_SUPERUSER_EMAIL !== undefined && e.FIRST_SUPERUSER_PASSWORD !== undefined

@@ -90,6 +90,7 @@ export async function createDeps(
     requireVerifiedEmail: config.requireVerifiedEmail,
     audit: { storeIp: config.audit.storeIp },
     passwordPolicy: config.passwordPolicy,
+    webOrigins: [config.publicUrl, ...config.webauthn.origins],
     webDistDir: config.webDistDir,
     oidc: {
       providers: createIdentityProviders(config.oidc.providers),

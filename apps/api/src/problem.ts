@@ -65,6 +65,16 @@ const TABLE = {
   INVALID_REFRESH_TOKEN: { status: 401, title: "Invalid refresh token" },
   INCORRECT_PASSWORD: { status: 401, title: "Incorrect password" },
   FORBIDDEN: { status: 403, title: "Forbidden" },
+  // The web app's cookie routes: no custom header, or a foreign Origin (see refresh-cookie.ts).
+  CROSS_SITE_REQUEST: { status: 403, title: "Cross-site request refused" },
+  // Only a token that verifies reaches this, so it tells the account's own holder, nobody else.
+  ACCOUNT_DEACTIVATED: {
+    status: 401,
+    title: "Account deactivated",
+    headers: () => ({
+      "WWW-Authenticate": `${REALM}, error="invalid_token", error_description="The account is deactivated."`,
+    }),
+  },
   EMAIL_NOT_VERIFIED: { status: 403, title: "Email not verified" },
   INVALID_RESET_TOKEN: { status: 400, title: "Invalid or expired password-reset token" },
   INVALID_VERIFICATION_TOKEN: { status: 400, title: "Invalid or expired verification token" },

@@ -2,13 +2,15 @@
  * Cluster mode of both entries: WEB_CONCURRENCY workers sharing one port on PostgreSQL (node:cluster on
  * Node, reusePort under Bun), a single process on the embedded database.
  */
+
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openTestDatabase, type TestDatabase } from "@app/core/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processRole } from "../src/cluster.js";
+import { processRole, WORKER_SEMI_SPACE_MIB, workerExecArgv } from "../src/cluster.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { type RunningServer, runtimes, startServer } from "./support/server-process.js";
 
@@ -72,6 +74,14 @@ describe("WEB_CONCURRENCY", () => {
     expect(processRole({ database: embedded, webConcurrency: workers(4) }, true)).toBe("single");
     expect(processRole({ database: postgres, webConcurrency: workers(4) }, false)).toBe("worker");
   });
+
+  it("caps each Node worker's young generation unless the operator chose a size", () => {
+    const cap = `--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`;
+    expect(workerExecArgv(["--enable-source-maps"], "", false)).toEqual(["--enable-source-maps", cap]);
+    expect(workerExecArgv(["--max-semi-space-size=32"], "", false)).toEqual(["--max-semi-space-size=32"]);
+    expect(workerExecArgv([], "--max_semi_space_size=2 --max-old-space-size=256", false)).toEqual([]);
+    expect(workerExecArgv(["--inspect"], "", true)).toEqual(["--inspect"]);
+  });
 });
 
 describe.each(runtimes)("the %s entry in cluster mode on PostgreSQL", (runtime) => {
@@ -123,6 +133,11 @@ describe.each(runtimes)("the %s entry in cluster mode on PostgreSQL", (runtime) 
     );
     expect(workerPids).toHaveLength(2);
     expect(workerPids).not.toContain(server.process.pid);
+    // What each worker was really started with (Bun workers take no V8 flags).
+    for (const pid of workerPids) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      expect(argv.includes(`--max-semi-space-size=${WORKER_SEMI_SPACE_MIB}`)).toBe(runtime !== "bun");
+    }
     const [victim] = workerPids;
     if (victim === undefined) throw new Error("no worker pid");
     process.kill(victim, "SIGKILL");

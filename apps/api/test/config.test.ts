@@ -147,6 +147,82 @@ describe("loadConfig", () => {
   });
 });
 
+describe("loadConfig: password hashing", () => {
+  it("defaults to bcrypt, with OWASP's Argon2id parameters ready for a switch", () => {
+    expect(loadConfig({}).passwordHashing).toMatchObject({
+      algorithm: "bcrypt",
+      argon2: { memoryKib: 19_456, iterations: 2, parallelism: 1 },
+      maxQueue: 16,
+    });
+  });
+
+  it("reads PASSWORD_HASH and ARGON2_*", () => {
+    const config = loadConfig({
+      PASSWORD_HASH: "argon2id",
+      ARGON2_MEMORY_KIB: "65536",
+      ARGON2_ITERATIONS: "3",
+      ARGON2_PARALLELISM: "2",
+    });
+    expect(config.passwordHashing).toMatchObject({
+      algorithm: "argon2id",
+      argon2: { memoryKib: 65_536, iterations: 3, parallelism: 2 },
+    });
+  });
+
+  it.each([
+    ["PASSWORD_HASH", "scrypt"],
+    ["ARGON2_MEMORY_KIB", "512"],
+    ["ARGON2_MEMORY_KIB", "lots"],
+    ["ARGON2_ITERATIONS", "0"],
+    ["ARGON2_PARALLELISM", "0"],
+    ["ARGON2_PARALLELISM", "17"],
+  ])("refuses %s=%s anywhere", (key, value) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(key));
+  });
+
+  it("accepts cheap Argon2id parameters outside production (tests, laptops)", () => {
+    const env = { PASSWORD_HASH: "argon2id", ARGON2_MEMORY_KIB: "1024", ARGON2_ITERATIONS: "1" };
+    expect(loadConfig(env).passwordHashing.argon2).toMatchObject({ memoryKib: 1024, iterations: 1 });
+  });
+
+  it.each([
+    ["19455", "2"],
+    ["19456", "1"],
+    ["7168", "4"],
+    ["47103", "1"],
+  ])("refuses Argon2id m=%s t=%s in production (below OWASP's table)", (memory, iterations) => {
+    expect(() =>
+      loadConfig({
+        NODE_ENV: "production",
+        JWT_SECRET: strongSecret,
+        PASSWORD_HASH: "argon2id",
+        ARGON2_MEMORY_KIB: memory,
+        ARGON2_ITERATIONS: iterations,
+      }),
+    ).toThrow(/ARGON2_MEMORY_KIB.*OWASP/);
+  });
+
+  it.each([
+    ["47104", "1"],
+    ["19456", "2"],
+    ["12288", "3"],
+    ["9216", "4"],
+    ["7168", "5"],
+  ])("accepts Argon2id m=%s t=%s in production (a row of OWASP's table)", (memory, iterations) => {
+    const config = loadConfig({
+      NODE_ENV: "production",
+      JWT_SECRET: strongSecret,
+      PASSWORD_HASH: "argon2id",
+      ARGON2_MEMORY_KIB: memory,
+      ARGON2_ITERATIONS: iterations,
+    });
+    expect(config.passwordHashing.argon2).toMatchObject({
+      memoryKib: Number(memory),
+      iterations: Number(iterations),
+    });
+  });
+});
+
 describe("loadConfig: limits, timeouts, proxies and logs", () => {
   it("defaults: the documented budgets, timeouts, no proxy trust, no CORS, no Loki", () => {
     const config = loadConfig({});

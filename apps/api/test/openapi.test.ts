@@ -17,9 +17,9 @@ const STATUSES: Record<string, number[]> = {
   "GET /.well-known/jwks.json": [200],
   "POST /v1/users": [201, 400, 409, 413, 415, 422, 429, 503],
   "POST /v1/users/login": [200, 400, 401, 403, 413, 415, 422, 429, 503],
-  "POST /v1/users/token/refresh": [200, 400, 401, 413, 415, 422, 429, 503],
-  "POST /v1/users/logout": [204, 400, 413, 415, 422, 503],
-  "POST /v1/users/logout-all": [204, 401, 503],
+  "POST /v1/users/token/refresh": [200, 400, 401, 403, 413, 415, 422, 429, 503],
+  "POST /v1/users/logout": [204, 400, 403, 413, 415, 422, 503],
+  "POST /v1/users/logout-all": [204, 401, 403, 503],
   "GET /v1/users/me": [200, 401, 503],
   "PATCH /v1/users/me": [200, 400, 401, 409, 413, 415, 422, 429, 503],
   "DELETE /v1/users/me": [204, 401, 409, 503],
@@ -45,7 +45,7 @@ const STATUSES: Record<string, number[]> = {
   "POST /v1/users/me/mfa/totp/confirm": [200, 400, 401, 409, 413, 415, 422, 503],
   "POST /v1/users/me/mfa/totp/disable": [204, 400, 401, 409, 413, 415, 422, 429, 503],
   "POST /v1/users/me/mfa/recovery-codes": [200, 400, 401, 409, 413, 415, 422, 429, 503],
-  "POST /v1/users/login/mfa": [200, 400, 401, 413, 415, 422, 429, 503],
+  "POST /v1/users/login/mfa": [200, 400, 401, 403, 413, 415, 422, 429, 503],
   "POST /v1/users/login/mfa/webauthn/options": [200, 400, 401, 413, 415, 422, 429, 503],
   "POST /v1/users/me/passkeys/options": [200, 401, 503],
   "POST /v1/users/me/passkeys": [201, 400, 401, 413, 415, 422, 503],
@@ -53,7 +53,7 @@ const STATUSES: Record<string, number[]> = {
   "PATCH /v1/users/me/passkeys/{id}": [200, 400, 401, 404, 413, 415, 422, 503],
   "DELETE /v1/users/me/passkeys/{id}": [204, 401, 404, 422, 503],
   "POST /v1/users/passkeys/login/options": [200, 429, 503],
-  "POST /v1/users/passkeys/login": [200, 400, 401, 413, 415, 422, 429, 503],
+  "POST /v1/users/passkeys/login": [200, 400, 401, 403, 413, 415, 422, 429, 503],
   "DELETE /v1/users/{id}/mfa": [204, 401, 403, 404, 422, 503],
   // Identity providers: oidc-sign-in.test.ts.
   "GET /v1/auth/providers": [200],
@@ -165,7 +165,26 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("lists 403 for login and refresh only when REQUIRE_VERIFIED_EMAIL is on", async () => {
+  it("documents the web app's cookie mode: the X-Token-Delivery header and the cookie-mode body", () => {
+    for (const key of [
+      "POST /v1/users/login",
+      "POST /v1/users/login/mfa",
+      "POST /v1/users/passkeys/login",
+      "POST /v1/users/token/refresh",
+      "POST /v1/users/logout",
+      "POST /v1/users/logout-all",
+    ]) {
+      const op = operations().find((o) => o.key === key)?.op;
+      expect(
+        op?.parameters?.map((p) => `${p.in}:${p.name}`),
+        key,
+      ).toContain("header:x-token-delivery");
+      expect(Object.keys(op?.responses ?? {}), key).toContain("403");
+    }
+    expect(doc.components.schemas).toHaveProperty("CookieTokenResponse");
+  });
+
+  it("lists 403 for login and refresh when REQUIRE_VERIFIED_EMAIL is on", async () => {
     const strict = await createTestApp("pglite", { requireVerifiedEmail: true });
     try {
       const strictDoc = (await (await strict.request("/openapi.json")).json()) as Document;

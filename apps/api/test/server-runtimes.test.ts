@@ -94,6 +94,53 @@ describe.each(cases)("the built %s server on %s", (runtime, database) => {
     expect(list.status).toBe(200);
   });
 
+  it("keeps the web app's cookie session: login, refresh and logout through the cookie, CSRF refused", async () => {
+    const origin = new URL(server.url).origin;
+    const web = { "x-token-delivery": "cookie", origin };
+    const login = await fetch(`${server.url}/v1/users/login`, {
+      method: "POST",
+      headers: { ...web, "content-type": "application/json" },
+      body: JSON.stringify({ email: ROOT_EMAIL, password: ROOT_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    expect(((await login.json()) as Record<string, unknown>)["refresh_token"]).toBeUndefined();
+    const setCookies = login.headers.getSetCookie();
+    expect(setCookies.map((line) => /Path=([^;]+)/.exec(line)?.[1]).sort()).toEqual([
+      "/v1/users/logout",
+      "/v1/users/token/refresh",
+    ]);
+    for (const line of setCookies)
+      expect(line).toMatch(/HttpOnly.*SameSite=Strict|SameSite=Strict.*HttpOnly/);
+    const cookie = setCookies[0]?.split(";")[0] ?? "";
+
+    const forged = await fetch(`${server.url}/v1/users/token/refresh`, {
+      method: "POST",
+      headers: { cookie, origin: "https://evil.example", "x-token-delivery": "cookie" },
+    });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as { type: string }).type).toBe("/problems/cross-site-request");
+
+    const refreshed = await fetch(`${server.url}/v1/users/token/refresh`, {
+      method: "POST",
+      headers: { ...web, cookie },
+    });
+    expect(refreshed.status).toBe(200);
+    const rotated = refreshed.headers.getSetCookie()[0]?.split(";")[0] ?? "";
+    expect(rotated).not.toBe(cookie);
+
+    const logout = await fetch(`${server.url}/v1/users/logout`, {
+      method: "POST",
+      headers: { ...web, cookie: rotated },
+    });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.getSetCookie().every((line) => /Max-Age=0/.test(line))).toBe(true);
+    const after = await fetch(`${server.url}/v1/users/token/refresh`, {
+      method: "POST",
+      headers: { ...web, cookie: rotated },
+    });
+    expect(after.status).toBe(401);
+  });
+
   it("gives each client address its own per-address budget", async () => {
     for (let i = 0; i < 5; i++) {
       const attempt = await loginFrom(server.url, "127.0.0.2", uniqueEmail("spray"), "wrong guess");

@@ -1,6 +1,7 @@
 /**
  * api-client.ts in Node against the real server: the typed calls, the problem+json → ApiError
- * translation, and the session rule (a refused token clears the store and calls onSessionExpired).
+ * translation, and the session rule (a refused token clears the store and calls onSessionExpired). The
+ * refresh token lives in the session cookie, kept by a browser-like jar (support/cookie-jar.ts).
  */
 import { randomUUID } from "node:crypto";
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
@@ -8,39 +9,46 @@ import { generateHOTP } from "@oslojs/otp";
 import { describe, expect, inject, it } from "vitest";
 import { createApiClient, type TokenStore } from "../src/api-client.js";
 import { ApiError } from "../src/api-error.js";
+import { createCookieJar } from "./support/cookie-jar.js";
 import { registerViaApi, uniqueEmail } from "./support/fixtures.js";
 
 const baseUrl = inject("baseUrl");
 const PASSWORD = "correct horse battery";
 
-function memoryTokens(
-  initial: string | null = null,
-  initialRefresh: string | null = null,
-): TokenStore & { value: string | null; refresh: string | null } {
+const REFRESH_PATH = "/v1/users/token/refresh";
+
+function memoryTokens(initial: string | null = null): TokenStore & { value: string | null; hint: boolean } {
   return {
     value: initial,
-    refresh: initialRefresh,
+    hint: initial !== null,
     get() {
       return this.value;
     },
-    getRefresh() {
-      return this.refresh;
-    },
-    set({ access, refresh }) {
+    set(access) {
       this.value = access;
-      this.refresh = refresh;
+      this.hint = true;
     },
     clear() {
       this.value = null;
-      this.refresh = null;
+      this.hint = false;
+    },
+    mayHaveSession() {
+      return this.value !== null || this.hint;
     },
   };
 }
 
 function client(tokens = memoryTokens()) {
   let expired = 0;
-  const api = createApiClient({ baseUrl, tokens, onSessionExpired: () => (expired += 1) });
-  return { api, tokens, expiredCount: () => expired };
+  const jar = createCookieJar(baseUrl);
+  const api = createApiClient({ baseUrl, tokens, fetch: jar.fetch, onSessionExpired: () => (expired += 1) });
+  return {
+    api,
+    tokens,
+    jar,
+    refreshCookie: () => jar.valueFor("um_refresh", REFRESH_PATH),
+    expiredCount: () => expired,
+  };
 }
 
 async function failure(promise: Promise<unknown>): Promise<ApiError> {
@@ -54,7 +62,7 @@ async function failure(promise: Promise<unknown>): Promise<ApiError> {
 
 describe("api-client against the real API", () => {
   it("registers, signs in (keeping the token) and reads the profile", async () => {
-    const { api, tokens } = client();
+    const { api, tokens, jar, refreshCookie } = client();
     const email = uniqueEmail("client");
     const user = await api.register({ email, password: PASSWORD, full_name: "Ada" });
     expect(user).toMatchObject({ email, full_name: "Ada", is_active: true, is_superuser: false });
@@ -62,13 +70,16 @@ describe("api-client against the real API", () => {
 
     await api.signIn({ email, password: PASSWORD });
     expect(tokens.value).toMatch(/^ey/);
-    expect(tokens.refresh).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // the refresh token is only in the cookie, one copy for each route that reads it
+    expect(refreshCookie()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(jar.keys()).toEqual(["um_refresh@/v1/users/logout", "um_refresh@/v1/users/token/refresh"]);
     expect(await api.me()).toEqual(user);
 
-    const refreshToken = tokens.refresh ?? "";
+    const refreshToken = refreshCookie() ?? "";
     await api.signOut();
     expect(tokens.value).toBeNull();
-    expect(tokens.refresh).toBeNull();
+    // the API's answer cleared the cookie
+    expect(jar.keys()).toEqual([]);
     // sign-out revoked the refresh token on the server, not only in the store
     const reuse = await fetch(`${baseUrl}/v1/users/token/refresh`, {
       method: "POST",
@@ -79,31 +90,36 @@ describe("api-client against the real API", () => {
   });
 
   it("renews a refused access token once with the refresh token and retries the call", async () => {
-    const { api, tokens, expiredCount } = client();
+    const { api, tokens, refreshCookie, expiredCount } = client();
     const email = uniqueEmail("renew");
     const user = await api.register({ email, password: PASSWORD });
     await api.signIn({ email, password: PASSWORD });
-    const firstRefresh = tokens.refresh;
+    const firstRefresh = refreshCookie();
     tokens.value = "not-a-token";
     // two calls refused together share one renewal
     const [a, b] = await Promise.all([api.me(), api.me()]);
     expect(a).toEqual(user);
     expect(b).toEqual(user);
     expect(tokens.value).toMatch(/^ey/);
-    expect(tokens.refresh).not.toBe(firstRefresh);
+    expect(refreshCookie()).not.toBe(firstRefresh);
     expect(expiredCount()).toBe(0);
-    // with no access token at all, the refresh token still renews the session
+    // with no access token at all (a new tab, a reload), the cookie still renews the session
     tokens.value = null;
+    expect(api.isSignedIn()).toBe(false);
+    expect(await api.restoreSession()).toBe(true);
     expect(api.isSignedIn()).toBe(true);
+    tokens.value = null;
     expect(await api.me()).toEqual(user);
   });
 
   it("ends the session when neither token is accepted", async () => {
-    const { api, tokens, expiredCount } = client(memoryTokens("not-a-token", "not-a-refresh-token"));
+    const { api, tokens, jar, expiredCount } = client(memoryTokens("not-a-token"));
+    jar.set("um_refresh", REFRESH_PATH, "not-a-refresh-token");
     const error = await failure(api.me());
     expect(error).toMatchObject({ status: 401, sessionExpired: true });
     expect(tokens.value).toBeNull();
-    expect(tokens.refresh).toBeNull();
+    // the refused cookie was cleared by the API
+    expect(jar.keys()).toEqual([]);
     expect(expiredCount()).toBe(1);
   });
 

@@ -1,11 +1,18 @@
 /**
  * Sessions you can see and end, and the security log, in Debian's Chromium against the real server.
- * Two tabs have separate sessionStorage, so they are two signed-in "devices"; one of them presents a
- * Firefox user agent so the lists can tell them apart.
+ * Two browsers are two signed-in "devices" (tabs of one browser share its session cookie); one of
+ * them presents a Firefox user agent so the lists can tell them apart.
  */
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { type Browser, launchBrowser, openPage, screenshot, type WatchedPage } from "./support/browser.js";
+import {
+  type Browser,
+  launchBrowser,
+  openDevice,
+  openPage,
+  screenshot,
+  type WatchedPage,
+} from "./support/browser.js";
 import { ADMIN, registerViaApi, uniqueEmail } from "./support/fixtures.js";
 
 const baseUrl = inject("baseUrl");
@@ -84,15 +91,17 @@ describe("where you're signed in", () => {
   it("lists both devices, signs the other one out, and that device's next call lands on sign-in", async () => {
     const email = uniqueEmail("devices");
     await registerViaApi(baseUrl, { email, password: PASSWORD });
-    const other = await openPage(browser);
+    const other = await openDevice();
     try {
-      const cdp = await browser.context.newCDPSession(other.page);
+      const cdp = await other.context.newCDPSession(other.page);
       await cdp.send("Emulation.setUserAgentOverride", { userAgent: FIREFOX_ON_WINDOWS });
-      await signIn(other.page, email, PASSWORD);
-      const othersToken = await other.page.evaluate(() =>
-        window.sessionStorage.getItem("user-management.access-token"),
+      // The access token is in the page's memory only: read it off the sign-in's response.
+      const signedIn = other.page.waitForResponse(
+        (response) => new URL(response.url()).pathname === "/v1/users/login" && response.status() === 200,
       );
-      if (!othersToken) throw new Error("the other tab holds no access token");
+      await signIn(other.page, email, PASSWORD);
+      const othersToken = ((await (await signedIn).json()) as { access_token?: string }).access_token;
+      if (!othersToken) throw new Error("the other device holds no access token");
 
       await signIn(page, email, PASSWORD);
       await expect.poll(() => sessionItems(page).count()).toBe(2);
@@ -322,7 +331,7 @@ describe("the administrators' audit log and account page", () => {
     // A member is told the audit log is not for them.
     const memberEmail = uniqueEmail("member");
     await registerViaApi(baseUrl, { email: memberEmail, password: PASSWORD });
-    const member = await openPage(browser);
+    const member = await openDevice();
     try {
       await signIn(member.page, memberEmail, PASSWORD);
       expect(await member.page.locator("#site-nav").textContent()).not.toContain("Audit log");

@@ -11,8 +11,18 @@ import { sign } from "hono/jwt";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { type RunningServer, startServer } from "../../api/test/support/server-process.js";
-import { type Browser, launchBrowser, openPage, screenshot, type WatchedPage } from "./support/browser.js";
+import {
+  type Browser,
+  launchBrowser,
+  openDevice,
+  openPage,
+  refreshCookie,
+  screenshot,
+  sectionsLoaded,
+  type WatchedPage,
+} from "./support/browser.js";
 import { ADMIN, E2E_JWT_SECRET, registerViaApi, uniqueEmail } from "./support/fixtures.js";
+import { presentOnce } from "./support/session.js";
 
 const baseUrl = inject("baseUrl");
 const PASSWORD = "correct horse battery";
@@ -40,9 +50,9 @@ afterEach(async () => {
 
 const path = () => new URL(page.url()).pathname;
 const heading = () => page.locator("main h1");
-const storedToken = () => page.evaluate(() => window.sessionStorage.getItem("user-management.access-token"));
-const storedRefreshToken = () =>
-  page.evaluate(() => window.sessionStorage.getItem("user-management.refresh-token"));
+/** The session cookie (HttpOnly: read through the browser, not the page), or null. */
+const storedRefreshToken = async () => (await refreshCookie(browser.context, baseUrl))?.value ?? null;
+const storedToken = storedRefreshToken;
 
 async function waitForPath(expected: string): Promise<void> {
   await page.waitForURL((url) => url.pathname === expected);
@@ -56,6 +66,7 @@ async function signIn(email: string, password: string): Promise<void> {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await waitForPath("/profile");
+  await sectionsLoaded(page);
 }
 
 /** The message shown for a field, checked to be wired to its input for assistive technology. */
@@ -96,7 +107,9 @@ describe("register, sign in, profile", () => {
     expect(await fieldError("Password")).toMatch(/at least 8 characters/);
     await page.getByLabel("Password", { exact: true }).fill("é".repeat(37));
     await page.getByRole("button", { name: "Create account" }).click();
-    expect(await fieldError("Password")).toMatch(/at most 72 bytes/);
+    expect(await fieldError("Password")).toBe(
+      "Too long: at most 72 characters (fewer with accents or emoji).",
+    );
     expect(await formError().textContent()).toBe("Please fix the highlighted fields.");
     expect(registerCalls).toBe(0);
     await screenshot(w, "register-errors");
@@ -106,6 +119,9 @@ describe("register, sign in, profile", () => {
     await page.getByLabel("Full name").fill("Ada Lovelace");
     await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
     await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
+    expect(await page.locator("main").textContent()).toContain(email);
+    await page.getByRole("button", { name: "Continue to sign in" }).click();
     await waitForPath("/sign-in");
     expect(registerCalls).toBe(1);
     expect(await page.locator(".flash").textContent()).toMatch(/account is ready/);
@@ -118,7 +134,7 @@ describe("register, sign in, profile", () => {
     expect(await page.locator(".summary").textContent()).toContain(email);
     expect(await page.locator(".summary").textContent()).toContain("Member");
     expect(page.url()).not.toMatch(/token|ey[A-Za-z0-9_-]{10,}/);
-    expect(await storedToken()).toMatch(/^ey/);
+    expect(await storedToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
     await screenshot(w, "profile");
   });
 
@@ -142,6 +158,7 @@ describe("register, sign in, profile", () => {
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press("Enter");
     await waitForPath("/profile");
+    await sectionsLoaded(page);
 
     // Focus moves to the new page's heading, and the navigation is reachable by Tab.
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("H1");
@@ -181,6 +198,9 @@ describe("register, sign in, profile", () => {
     await formError().filter({ hasText: /./ }).waitFor();
 
     expect(await formError().textContent()).toBe("Incorrect email or password.");
+    // The wrong password is gone, and the focus waits where the next attempt starts.
+    expect(await page.getByLabel("Password", { exact: true }).inputValue()).toBe("");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("password");
     expect(await page.getByRole("button", { name: "Sign in", exact: true }).isEnabled()).toBe(true);
     expect(path()).toBe("/sign-in");
     expect(await storedToken()).toBeNull();
@@ -227,17 +247,18 @@ describe("register, sign in, profile", () => {
     const refreshBefore = await storedRefreshToken();
     expect(refreshBefore).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
+    // The token in memory has expired: the next call presents it, is refused, renews and retries once,
+    // and the person never leaves the page.
     const expired = await expiredAccessToken(user.id);
-    await page.evaluate(
-      (token) => window.sessionStorage.setItem("user-management.access-token", token),
-      expired,
-    );
-    // the refused call is renewed and retried once: the person never leaves the page
-    w.expectFailure("GET", "/v1/users/me", 401);
-    await page.reload();
+    await page.locator("#site-nav").getByRole("link", { name: "Password" }).click();
+    await waitForPath("/password");
+    const presented = await presentOnce(page, "GET", "/v1/users/me/sessions", expired);
+    w.expectFailure("GET", "/v1/users/me/sessions", 401);
+    await page.locator("#site-nav").getByRole("link", { name: "Profile" }).click();
     await waitForPath("/profile");
     expect(await heading().textContent()).toBe("Renée");
-    expect(await storedToken()).not.toBe(expired);
+    await page.locator(".session-list .session-item").first().waitFor();
+    expect(presented()).toBe(1);
     expect(await storedRefreshToken()).not.toBe(refreshBefore);
   });
 
@@ -246,17 +267,21 @@ describe("register, sign in, profile", () => {
     const user = await registerViaApi(baseUrl, { email, password: PASSWORD });
     await signIn(email, PASSWORD);
 
-    await page.evaluate(
-      ([token]) => {
-        window.sessionStorage.setItem("user-management.access-token", token ?? "");
-        window.sessionStorage.setItem("user-management.refresh-token", "revoked-or-expired");
+    // The session ended elsewhere (a password change, an administrator): the cookie is refused on load.
+    await browser.context.addCookies([
+      {
+        name: "um_refresh",
+        value: "revoked-or-expired",
+        domain: new URL(baseUrl).hostname,
+        path: "/v1/users/token/refresh",
       },
-      [await expiredAccessToken(user.id)],
-    );
-    w.expectFailure("GET", "/v1/users/me", 401);
+    ]);
+    expect(user.id).toMatch(/-/);
     w.expectFailure("POST", "/v1/users/token/refresh", 401);
     await page.reload();
     await waitForPath("/sign-in");
+    // back to the page once signed in again
+    expect(new URL(page.url()).searchParams.get("next")).toBe("/profile");
 
     expect(await page.locator(".flash").textContent()).toBe(
       "Your session has expired, please sign in again.",
@@ -269,9 +294,9 @@ describe("register, sign in, profile", () => {
   it("signs out everywhere: another tab's session ends too", async () => {
     const email = uniqueEmail("everywhere");
     await registerViaApi(baseUrl, { email, password: PASSWORD });
-    const other = await openPage(browser);
+    const other = await openDevice();
     try {
-      // the other tab (its own sessionStorage) signs in first
+      // the other device signs in first
       await other.page.goto(`${baseUrl}/sign-in`);
       await other.page.getByLabel("Email").fill(email);
       await other.page.getByLabel("Password").fill(PASSWORD);
@@ -286,8 +311,7 @@ describe("register, sign in, profile", () => {
       expect(await storedToken()).toBeNull();
       expect(await storedRefreshToken()).toBeNull();
 
-      // the other tab's access token is refused, and so is its refresh token
-      other.expectFailure("GET", "/v1/users/me", 401);
+      // the other device's session cookie is refused when it next loads a page
       other.expectFailure("POST", "/v1/users/token/refresh", 401);
       await other.page.reload();
       await other.page.locator('main[data-path="/sign-in"] h1').waitFor();
@@ -336,7 +360,7 @@ describe("register, sign in, profile", () => {
 describe("password reset and email verification pages", () => {
   it("forgot password: from sign-in, the same confirmation for any address", async () => {
     await page.goto(`${baseUrl}/sign-in`);
-    await page.getByRole("link", { name: "Forgot your password?" }).click();
+    await page.getByRole("link", { name: "Forgot password?" }).click();
     await page.waitForURL((url) => url.pathname === "/forgot-password");
     await page.getByLabel("Email").fill(uniqueEmail("nobody"));
     await page.getByRole("button", { name: "Send the link" }).click();
@@ -423,6 +447,7 @@ describe("the whole account lifecycle", () => {
     await page.getByLabel("Full name").fill("Ada Byron");
     await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
     await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("button", { name: "Continue to sign in" }).click();
     await waitForPath("/sign-in");
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();

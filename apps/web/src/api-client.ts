@@ -96,21 +96,34 @@ export type SecondFactorProof =
   | { recovery_code: string }
   | { webauthn: AuthenticationResponseJSON };
 
-/** Where the access and refresh tokens are kept between page loads (sessionStorage in the browser). */
+/**
+ * Where the access token is kept: the page's memory in the browser (see session.ts). The refresh token
+ * is never here: the API keeps it in an HttpOnly cookie that only the refresh and logout routes read.
+ */
 export interface TokenStore {
   /** The access token. */
   get(): string | null;
-  getRefresh(): string | null;
-  set(tokens: { access: string; refresh: string }): void;
+  set(accessToken: string): void;
   clear(): void;
+  /** Whether the cookie may hold a session worth renewing (false: do not ask, it would only be refused). */
+  mayHaveSession(): boolean;
 }
+
+/**
+ * Asks the API for cookie delivery: the refresh token is set as an HttpOnly cookie and left out of the
+ * body. It is also the custom header the cookie routes require against cross-site requests.
+ */
+export const COOKIE_DELIVERY = { "x-token-delivery": "cookie" } as const;
 
 export interface ApiClientOptions {
   /** Origin of the API, e.g. `window.location.origin` (the API and the pages share an origin). */
   baseUrl: string;
   tokens: TokenStore;
-  /** Called once the session could not be renewed and was cleared; the app sends the person to sign-in. */
-  onSessionExpired: () => void;
+  /**
+   * Called once the session could not be renewed and was cleared, with the refusal (its `type` tells a
+   * deactivated account from an expired session); the app sends the person to sign-in.
+   */
+  onSessionExpired: (error: ApiError) => void;
   fetch?: typeof fetch;
 }
 
@@ -129,7 +142,12 @@ export interface ApiClient {
   passkeySignInOptions(): Promise<PublicKeyCredentialRequestOptionsJSON>;
   /** Signs in with a passkey alone and keeps the tokens. */
   signInWithPasskey(response: AuthenticationResponseJSON): Promise<void>;
-  /** Revokes this session's refresh token (best effort) and forgets both tokens. */
+  /**
+   * Renews the access token through the session cookie, as a page load does: true when this browser is
+   * signed in. Calls `onSessionExpired` only when the account has been deactivated.
+   */
+  restoreSession(): Promise<boolean>;
+  /** Revokes this session's refresh token (best effort), clears its cookie and forgets the access token. */
   signOut(): Promise<void>;
   /** Revokes every session of the account, on every device, then forgets both tokens. */
   signOutEverywhere(): Promise<void>;
@@ -176,6 +194,8 @@ export interface ApiClient {
   confirmPasswordReset(request: { token: string; new_password: string }): Promise<void>;
   verifyEmail(token: string): Promise<void>;
   resendVerification(): Promise<void>;
+  /** Signed out (right after registering): a new link to this address; 202 whether or not it has an account. */
+  resendVerificationTo(email: string): Promise<void>;
   /**
    * The server's rules for a new password (`PASSWORD_MIN_LENGTH`), fetched once. If they cannot be read
    * the contract's floor is used for the inline checks; the server still enforces its own minimum.
@@ -196,7 +216,12 @@ export interface ApiClient {
  * password change also answers 401 for a wrong current password, which must not end the session.
  */
 type SessionRule = "any-401" | "token-problems-only";
-const TOKEN_PROBLEM_TYPES = new Set(["/problems/invalid-token", "/problems/unauthenticated"]);
+const ACCOUNT_DEACTIVATED = "/problems/account-deactivated";
+const TOKEN_PROBLEM_TYPES = new Set([
+  "/problems/invalid-token",
+  "/problems/unauthenticated",
+  ACCOUNT_DEACTIVATED,
+]);
 
 interface MinimalResponse {
   status: number;
@@ -217,23 +242,36 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   function bearer(): { Authorization: string } {
     const token = tokens.get();
-    if (token === null) throw expire(new ApiError({ status: 401, detail: "You are not signed in." }));
+    if (token === null)
+      throw expire(refusal ?? new ApiError({ status: 401, detail: "You are not signed in." }));
     return { Authorization: `Bearer ${token}` };
   }
 
   // One renewal at a time: calls refused together share it (the API's grace window would also give
   // concurrent renewals the same pair, but one request is cheaper than several).
   let renewing: Promise<boolean> | undefined;
+  /** Why the last renewal was refused, when the API said (a deactivated account). */
+  let refusal: ApiError | undefined;
   function renew(): Promise<boolean> {
     renewing ??= (async () => {
-      const refreshToken = tokens.getRefresh();
-      if (refreshToken === null) return false;
+      if (!tokens.mayHaveSession()) return false;
+      // Cookie mode sends no body: the refresh token is the cookie, which the browser adds itself.
       const response = await send(() =>
-        rpc.v1.users.token.refresh.$post({ json: { refresh_token: refreshToken } }),
+        rpc.v1.users.token.refresh.$post({ header: COOKIE_DELIVERY } as Parameters<
+          typeof rpc.v1.users.token.refresh.$post
+        >[0]),
       );
-      if (response.status !== 200) return false;
-      const pair = await response.json();
-      tokens.set({ access: pair.access_token, refresh: pair.refresh_token });
+      if (response.status !== 200) {
+        // A network failure is not the end of the session; a refusal is (the API has cleared the cookie).
+        if (response.status === 401) {
+          tokens.clear();
+          const error = problemFrom(response, await readJson(response));
+          refusal = error.type === ACCOUNT_DEACTIVATED ? error : undefined;
+        }
+        return false;
+      }
+      refusal = undefined;
+      tokens.set((await response.json()).access_token);
       return true;
     })().finally(() => {
       renewing = undefined;
@@ -242,14 +280,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   /**
-   * An authenticated call. When the API refuses the access token (a 401 with `WWW-Authenticate: Bearer`,
-   * which a wrong current password never carries), the session is renewed once with the refresh token
-   * and the call retried once; the caller turns a second refusal into an expired session.
+   * An authenticated call: the only way one is made (a unit test checks that every bearer header comes
+   * from here). Without an access token in memory (a new tab, a reload) the session is renewed first;
+   * when the API refuses the access token (a 401 with `WWW-Authenticate: Bearer`, which a wrong current
+   * password never carries), the session is renewed once through the cookie and the call retried once;
+   * the caller turns a second refusal into an expired session.
    */
   async function authorized<R extends MinimalResponse>(
     request: (headers: { Authorization: string }) => Promise<R>,
   ): Promise<R> {
-    if (tokens.get() === null && tokens.getRefresh() !== null) await renew();
+    if (tokens.get() === null) await renew();
     const response = await send(() => request(bearer()));
     if (response.status !== 401 || !refusedToken(response)) return response;
     if (!(await renew())) return response;
@@ -258,8 +298,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   function expire(error: ApiError): ApiError {
     tokens.clear();
-    options.onSessionExpired();
-    return new ApiError({ ...error, sessionExpired: true });
+    const expired = new ApiError({ ...error, sessionExpired: true });
+    options.onSessionExpired(expired);
+    return expired;
   }
 
   async function send<R extends MinimalResponse>(request: () => Promise<R>): Promise<R> {
@@ -287,6 +328,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   async function failure(response: MinimalResponse, rule?: SessionRule): Promise<ApiError> {
     const error = problemFrom(response, await readJson(response));
     if (rule !== undefined && response.status === 401) {
+      if (error.type === ACCOUNT_DEACTIVATED) return expire(error);
       if (rule === "any-401" || TOKEN_PROBLEM_TYPES.has(error.type)) return expire(error);
     }
     return error;
@@ -316,7 +358,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async signIn({ email, password }) {
       const response = await send(() =>
         // The route takes JSON or the OAuth2 form, which hc types as "both"; this sends the JSON body.
-        rpc.v1.users.login.$post({ json: { email, password } } as Parameters<
+        rpc.v1.users.login.$post({ json: { email, password }, header: COOKIE_DELIVERY } as Parameters<
           typeof rpc.v1.users.login.$post
         >[0]),
       );
@@ -327,18 +369,19 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         if (challenge) return { kind: "mfa-required", challenge };
         throw problemFrom(response, body);
       }
-      const token = await response.json();
-      tokens.set({ access: token.access_token, refresh: token.refresh_token });
+      tokens.set((await response.json()).access_token);
       return { kind: "signed-in" };
     },
 
     async completeMfaSignIn(mfaToken, proof) {
       const response = await send(() =>
-        rpc.v1.users.login.mfa.$post({ json: { mfa_token: mfaToken, ...proof } as MfaLoginBody }),
+        rpc.v1.users.login.mfa.$post({
+          json: { mfa_token: mfaToken, ...proof } as MfaLoginBody,
+          header: COOKIE_DELIVERY,
+        }),
       );
       if (response.status !== 200) throw await failure(response);
-      const token = await response.json();
-      tokens.set({ access: token.access_token, refresh: token.refresh_token });
+      tokens.set((await response.json()).access_token);
     },
 
     async mfaPasskeyOptions(mfaToken) {
@@ -357,33 +400,44 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
     async signInWithPasskey(assertion) {
       const response = await send(() =>
-        rpc.v1.users.passkeys.login.$post({ json: { response: assertion as PasskeyLoginBody["response"] } }),
+        rpc.v1.users.passkeys.login.$post({
+          json: { response: assertion as PasskeyLoginBody["response"] },
+          header: COOKIE_DELIVERY,
+        }),
       );
       if (response.status !== 200) throw await failure(response);
-      const token = await response.json();
-      tokens.set({ access: token.access_token, refresh: token.refresh_token });
+      tokens.set((await response.json()).access_token);
+    },
+
+    async restoreSession() {
+      if (tokens.get() !== null) return true;
+      if (await renew()) return true;
+      // Not an expired session but a closed account: the app says so rather than "please sign in".
+      if (refusal) expire(refusal);
+      return false;
     },
 
     async signOut() {
-      const refreshToken = tokens.getRefresh();
       tokens.clear();
-      if (refreshToken === null) return;
-      // Signing out locally must not depend on the network: a failed revocation is only logged.
-      await send(() => rpc.v1.users.logout.$post({ json: { refresh_token: refreshToken } })).catch(
-        () => undefined,
-      );
+      // Signing out locally must not depend on the network: a failed revocation is only logged. The
+      // answer clears the cookie, which script cannot.
+      await send(() =>
+        rpc.v1.users.logout.$post({ header: COOKIE_DELIVERY } as Parameters<
+          typeof rpc.v1.users.logout.$post
+        >[0]),
+      ).catch(() => undefined);
     },
 
     async signOutEverywhere() {
       const response = await authorized((headers) =>
-        rpc.v1.users["logout-all"].$post(undefined, { headers }),
+        rpc.v1.users["logout-all"].$post({ header: COOKIE_DELIVERY }, { headers }),
       );
       if (response.status !== 204) throw await failure(response, "any-401");
       tokens.clear();
     },
 
     isSignedIn() {
-      return tokens.get() !== null || tokens.getRefresh() !== null;
+      return tokens.get() !== null;
     },
 
     async me() {
@@ -410,7 +464,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async deleteMe() {
       const response = await authorized((headers) => rpc.v1.users.me.$delete(undefined, { headers }));
       if (response.status !== 204) throw await failure(response, "any-401");
-      tokens.clear();
+      // The account's sessions are gone with it; signing out only clears the now useless cookie.
+      await this.signOut();
     },
 
     async mfaStatus() {
@@ -602,10 +657,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
 
     async resendVerification() {
-      const response = await send(() =>
-        rpc.v1.users["verify-email"].resend.$post({ json: {} }, { headers: bearer() }),
+      const response = await authorized((headers) =>
+        rpc.v1.users["verify-email"].resend.$post({ json: {} }, { headers }),
       );
       if (response.status !== 202) throw await failure(response, "any-401");
+    },
+
+    async resendVerificationTo(email) {
+      const response = await send(() => rpc.v1.users["verify-email"].resend.$post({ json: { email } }));
+      if (response.status !== 202) throw await failure(response);
     },
 
     async identityProviders() {
@@ -615,7 +675,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
 
     async signInWithLoginCode(code) {
-      const response = await send(() => rpc.v1.auth.exchange.$post({ json: { code } }));
+      const response = await send(() =>
+        rpc.v1.auth.exchange.$post({ json: { code }, header: COOKIE_DELIVERY }),
+      );
       if (response.status !== 200) {
         const body = await readJson(response);
         const challenge = readMfaChallenge(response.status, body);
@@ -623,7 +685,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         throw problemFrom(response, body);
       }
       const token = await response.json();
-      tokens.set({ access: token.access_token, refresh: token.refresh_token });
+      tokens.set(token.access_token);
       return { kind: "signed-in" };
     },
 

@@ -62,7 +62,10 @@ describe("mapApiError", () => {
       ],
     });
     expect(mapApiError(error, REGISTER)).toEqual({
-      fields: { email: "Must be a valid email address.", password: "Must be at most 72 bytes in UTF-8." },
+      fields: {
+        email: "Must be a valid email address.",
+        password: "Too long: at most 72 characters (fewer with accents or emoji).",
+      },
       form: undefined,
     });
   });
@@ -135,6 +138,9 @@ describe("mapApiError", () => {
     );
     expect(mapApiError(apiErrorFromProblem(429, {}, "61"), REGISTER).form).toBe(
       "Too many attempts. Please try again in 2 minutes.",
+    );
+    expect(mapApiError(apiErrorFromProblem(429, {}, "796"), REGISTER).form).toBe(
+      "Too many attempts. Please try again in 15 minutes.",
     );
     expect(mapApiError(apiErrorFromProblem(429, {}), REGISTER).form).toBe(
       "Too many attempts. Please try again in a moment.",

@@ -3,6 +3,7 @@
  * form. Every error ends up somewhere: a page that renders `fields` and `form` never fails silently.
  */
 import type { ApiError } from "./api-error.js";
+import { formatWait, humanizeFieldMessage, OFFLINE_MESSAGE } from "./wording.js";
 
 export interface FormFeedback {
   /** Field name → message to show under that field. */
@@ -22,7 +23,6 @@ export interface MappingOptions {
   messages?: Partial<Record<number, string>>;
 }
 
-const NETWORK_MESSAGE = "Could not reach the server. Check your connection and try again.";
 const SERVER_MESSAGE = "Something went wrong on our side. Please try again in a moment.";
 
 export function mapApiError(error: ApiError, options: MappingOptions): FormFeedback {
@@ -30,10 +30,10 @@ export function mapApiError(error: ApiError, options: MappingOptions): FormFeedb
   if (override !== undefined) return { fields: {}, form: override };
 
   const detail = error.detail || error.title;
-  if (error.status === 0) return { fields: {}, form: NETWORK_MESSAGE };
+  if (error.status === 0) return { fields: {}, form: OFFLINE_MESSAGE };
   if (error.status === 429) {
     const wait =
-      error.retryAfterSeconds === undefined ? "in a moment" : `in ${formatSeconds(error.retryAfterSeconds)}`;
+      error.retryAfterSeconds === undefined ? "in a moment" : `in ${formatWait(error.retryAfterSeconds)}`;
     return { fields: {}, form: `Too many attempts. Please try again ${wait}.` };
   }
   if (error.status >= 500) return { fields: {}, form: error.detail || SERVER_MESSAGE };
@@ -48,8 +48,8 @@ export function mapApiError(error: ApiError, options: MappingOptions): FormFeedb
   const unplaced: string[] = [];
   for (const [path, message] of Object.entries(error.fieldErrors)) {
     const field = path.split(".")[0] ?? path;
-    if (options.fields.includes(field)) fields[field] ??= sentence(message);
-    else unplaced.push(`${humanizePath(path)}: ${message}`);
+    if (options.fields.includes(field)) fields[field] ??= sentence(humanizeFieldMessage(message));
+    else unplaced.push(`${humanizePath(path)}: ${humanizeFieldMessage(message)}`);
   }
   if (unplaced.length > 0) return { fields, form: sentence(unplaced.join("; ")) };
   if (Object.keys(fields).length > 0) return { fields, form: undefined };
@@ -66,10 +66,4 @@ export function sentence(message: string): string {
 
 function humanizePath(path: string): string {
   return path === "body" ? "request" : path.replaceAll("_", " ");
-}
-
-function formatSeconds(seconds: number): string {
-  if (seconds < 60) return seconds === 1 ? "1 second" : `${seconds} seconds`;
-  const minutes = Math.ceil(seconds / 60);
-  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
 }

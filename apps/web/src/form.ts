@@ -17,6 +17,8 @@ export interface FieldSpec {
   value?: string;
   hint?: string;
   required?: boolean;
+  /** Shown at the end of the label's row, e.g. a "Forgot password?" link. */
+  labelAside?: Node;
 }
 
 export interface FormSpec<V extends Record<string, string>> {
@@ -32,6 +34,8 @@ export interface FormSpec<V extends Record<string, string>> {
   onSubmit: (values: V) => Promise<void>;
   /** Extra content after the submit button (e.g. a cancel link). */
   footer?: Node;
+  /** Fields emptied when the API refuses the form (a wrong password is not left to be sent again). */
+  clearOnError?: readonly string[];
 }
 
 export interface BuiltForm {
@@ -43,7 +47,13 @@ export interface BuiltForm {
 }
 
 export function buildForm<V extends Record<string, string>>(spec: FormSpec<V>): BuiltForm {
-  const formError = h("div", { class: "form-error", id: `${spec.id}-error`, "aria-live": "polite" });
+  // In the DOM (empty) from the start: a live region only speaks about changes it was there to see.
+  const formError = h("div", {
+    class: "form-error",
+    id: `${spec.id}-error`,
+    "aria-live": "polite",
+    tabindex: "-1",
+  });
   const formSuccess = h("div", { class: "form-success", "aria-live": "polite" });
   const inputs = new Map<string, HTMLInputElement>();
   const fieldErrors = new Map<string, HTMLElement>();
@@ -65,7 +75,7 @@ export function buildForm<V extends Record<string, string>>(spec: FormSpec<V>): 
       name: field.name,
       type: field.type ?? "text",
       autocomplete: field.autocomplete,
-      required: field.required ?? false,
+      required: field.required !== false,
       "aria-describedby": [field.hint ? hintId : undefined, errorId].filter(Boolean).join(" "),
       spellcheck: field.type === "email" || field.type === "password" ? "false" : undefined,
       autocapitalize: field.type === "email" ? "off" : undefined,
@@ -74,19 +84,22 @@ export function buildForm<V extends Record<string, string>>(spec: FormSpec<V>): 
     const error = h("p", { class: "field-error", id: errorId });
     inputs.set(field.name, input);
     fieldErrors.set(field.name, error);
+    const label = h(
+      "label",
+      { for: inputId },
+      field.label,
+      field.required === false ? h("span", { class: "optional" }, " (optional)") : null,
+    );
     form.append(
+      // The aside comes last so Tab reaches the input first; the grid shows it beside the label.
       h(
         "div",
-        { class: "field" },
-        h(
-          "label",
-          { for: inputId },
-          field.label,
-          field.required === false ? h("span", { class: "optional" }, " (optional)") : null,
-        ),
+        { class: field.labelAside ? "field has-aside" : "field" },
+        label,
         field.hint ? h("p", { class: "field-hint", id: hintId }, field.hint) : null,
-        input,
+        field.type === "password" ? withPasswordToggle(input, form) : input,
         error,
+        field.labelAside ? h("div", { class: "field-aside" }, field.labelAside) : null,
       ),
     );
 
@@ -119,14 +132,16 @@ export function buildForm<V extends Record<string, string>>(spec: FormSpec<V>): 
     setFieldError(name, errors[name]);
   }
 
-  function showFeedback(feedback: FormFeedback): void {
+  function showFeedback(feedback: FormFeedback, refocus: HTMLElement | undefined = undefined): void {
     for (const name of inputs.keys()) setFieldError(name, feedback.fields[name]);
     formError.textContent = feedback.form ?? "";
     formError.classList.toggle("is-visible", Boolean(feedback.form));
     formSuccess.textContent = "";
     formSuccess.classList.remove("is-visible");
     const firstInvalid = [...inputs.values()].find((input) => input.getAttribute("aria-invalid") === "true");
-    firstInvalid?.focus();
+    const target = firstInvalid ?? refocus;
+    if (target) target.focus();
+    else if (feedback.form && !form.contains(document.activeElement)) formError.focus();
   }
 
   let busy = false;
@@ -154,7 +169,15 @@ export function buildForm<V extends Record<string, string>>(spec: FormSpec<V>): 
       .catch((error: unknown) => {
         // The client has already sent the person to sign-in; this form is gone.
         if (error instanceof ApiError && error.sessionExpired) return;
-        showFeedback(feedbackFor(error, { fields: [...inputs.keys()], ...spec.errors }));
+        const cleared = (spec.clearOnError ?? []).flatMap((name) => inputs.get(name) ?? []);
+        for (const input of cleared) {
+          input.value = "";
+          // Emptied by us, not by the person: leaving it must not raise "enter your password" (and shift the page).
+          touched.delete(input.name);
+        }
+        // Re-enabled first: the disabled button dropped the focus, and it must land somewhere useful.
+        setBusy(false);
+        showFeedback(feedbackFor(error, { fields: [...inputs.keys()], ...spec.errors }), cleared[0]);
       })
       .finally(() => setBusy(false));
   });
@@ -172,6 +195,28 @@ export function buildForm<V extends Record<string, string>>(spec: FormSpec<V>): 
       return input;
     },
   };
+}
+
+/** A password input with a "Show" button beside it, for checking what was typed. */
+function withPasswordToggle(input: HTMLInputElement, form: HTMLFormElement): HTMLElement {
+  const word = h("span", {}, "Show");
+  const toggle = h(
+    "button",
+    { type: "button", class: "password-toggle", "aria-controls": input.id },
+    word,
+    h("span", { class: "visually-hidden" }, " password"),
+  );
+  toggle.addEventListener("click", () => {
+    const show = input.type === "password";
+    input.type = show ? "text" : "password";
+    word.textContent = show ? "Hide" : "Show";
+  });
+  // Submitting hides it again, so a password manager saves it and nobody reads it over a shoulder later.
+  form.addEventListener("submit", () => {
+    input.type = "password";
+    word.textContent = "Show";
+  });
+  return h("div", { class: "password-input" }, input, toggle);
 }
 
 /** Any error becomes something to show: an ApiError through the mapping, anything else as a generic message. */

@@ -61,9 +61,15 @@ describe("validateNewPassword (≥ 8 characters as code points, ≤ 72 bytes in 
   });
 
   it("refuses 73 bytes, including when multi-byte characters push it over", () => {
-    expect(validateNewPassword("a".repeat(73), DEFAULT_POLICY)).toMatch(/at most 72 bytes/);
-    expect(validateNewPassword(`${"é".repeat(36)}a`, DEFAULT_POLICY)).toMatch(/at most 72 bytes/);
-    expect(validateNewPassword("😀".repeat(19), DEFAULT_POLICY)).toMatch(/at most 72 bytes/);
+    expect(validateNewPassword("a".repeat(73), DEFAULT_POLICY)).toBe(
+      "Too long: at most 72 characters (fewer with accents or emoji).",
+    );
+    expect(validateNewPassword(`${"é".repeat(36)}a`, DEFAULT_POLICY)).toBe(
+      "Too long: at most 72 characters (fewer with accents or emoji).",
+    );
+    expect(validateNewPassword("😀".repeat(19), DEFAULT_POLICY)).toBe(
+      "Too long: at most 72 characters (fewer with accents or emoji).",
+    );
   });
 
   it("refuses empty and short passwords", () => {
@@ -76,7 +82,7 @@ describe("validateNewPassword (≥ 8 characters as code points, ≤ 72 bytes in 
     expect(validateNewPassword("ten chars!", policy)).toBe("Must be at least 12 characters.");
     expect(validateNewPassword("eleven char", policy)).toMatch(/at least 12/);
     expect(validateNewPassword("twelve chars", policy)).toBeUndefined();
-    expect(newPasswordHint(policy)).toBe("At least 12 characters and at most 72 bytes.");
+    expect(newPasswordHint(policy)).toBe("At least 12 characters, at most 72 (fewer with accents or emoji).");
   });
 });
 

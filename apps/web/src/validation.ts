@@ -12,6 +12,7 @@ import {
   type PasswordPolicy,
 } from "@app/validators";
 import { sentence } from "./error-mapping.js";
+import { humanizeFieldMessage, passwordLengthHint } from "./wording.js";
 
 export type FieldErrors = Partial<Record<string, string>>;
 
@@ -24,7 +25,7 @@ function problemOf(result: {
   error?: { issues: readonly { message: string }[] } | undefined;
 }): string | undefined {
   const message = result.error?.issues[0]?.message;
-  return message === undefined ? undefined : sentence(message);
+  return message === undefined ? undefined : sentence(humanizeFieldMessage(message));
 }
 
 /** The error for an email field, or undefined when the API would accept it (it trims first). */
@@ -46,7 +47,7 @@ export function validateNewPassword(value: string, policy: PasswordPolicy): stri
 
 /** The hint under a new-password field. */
 export function newPasswordHint(policy: PasswordPolicy): string {
-  return `At least ${policy.minLength} characters and at most ${MAX_PASSWORD_UTF8_BYTES} bytes.`;
+  return passwordLengthHint(policy.minLength, MAX_PASSWORD_UTF8_BYTES);
 }
 
 /** Sign-in and "current password" only need something typed: the rules apply when a password is set. */

@@ -1,11 +1,19 @@
 /**
- * @app/auth: credentials as cryptography, with no database and no HTTP. bcrypt password hashing with a
- * bounded queue (`password.ts`), access tokens issued and verified with HS256 or EdDSA keys
+ * @app/auth: credentials as cryptography, with no database and no HTTP. Password hashing with bcrypt or
+ * Argon2id behind a bounded queue, verification by the stored hash's own algorithm, and the rehash
+ * decision (`password.ts`, `argon2id.ts`), access tokens issued and verified with HS256 or EdDSA keys
  * (`tokens.ts`, `signing-keys.ts`), and a verifier for other services that trust this one's key set
  * (`token-verifier.ts`, `verify-access-token.ts`). Its errors say why a token or password was refused.
  */
 export type { AccessTokenClaims } from "./access-token-claims.js";
-export { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_LEEWAY_SECONDS } from "./defaults.js";
+export type { Argon2idParameters } from "./defaults.js";
+export {
+  DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+  DEFAULT_ARGON2ID_PARAMETERS,
+  DEFAULT_LEEWAY_SECONDS,
+  meetsOwaspArgon2idMinimum,
+  OWASP_ARGON2ID_MINIMUMS,
+} from "./defaults.js";
 export type { InvalidTokenReason } from "./errors.js";
 export {
   InvalidTokenError,
@@ -13,14 +21,21 @@ export {
   PasswordHasherBusyError,
   PasswordTooLongError,
 } from "./errors.js";
-export type { PasswordHasherImpl, PasswordHasherOptions, PasswordHashingOptions } from "./password.js";
+export type {
+  PasswordHashAlgorithm,
+  PasswordHasherImpl,
+  PasswordHasherOptions,
+  PasswordHashingOptions,
+} from "./password.js";
 export {
   createPasswordHasher,
   DEFAULT_BCRYPT_COST,
   hashPassword,
   MAX_PASSWORD_BYTES,
+  PASSWORD_HASH_ALGORITHMS,
   PASSWORD_HASHER_RETRY_AFTER_SECONDS,
   passwordByteLength,
+  passwordNeedsRehash,
   verifyPassword,
 } from "./password.js";
 export type {

@@ -41,6 +41,17 @@ export class InactiveUserError extends DomainError {
   }
 }
 
+/**
+ * A valid access token of an account an administrator deactivated: its holder is that account's owner,
+ * who is told why the session ended (a login with the password still answers like a wrong one).
+ */
+export class AccountDeactivatedError extends DomainError {
+  override readonly name = "AccountDeactivatedError";
+  constructor() {
+    super("ACCOUNT_DEACTIVATED", "This account has been deactivated.");
+  }
+}
+
 /** The token predates the user's last password change (or sign-out everywhere). */
 export class TokenRevokedError extends DomainError {
   override readonly name = "TokenRevokedError";

@@ -53,6 +53,7 @@ export {
   webauthnCredentials,
 } from "./db/schema.js";
 export {
+  AccountDeactivatedError,
   DatabaseUnavailableError,
   DomainError,
   EmailNotVerifiedError,
@@ -180,8 +181,10 @@ export type { NewUser, Page, UserPatch, UserRecord } from "./users/user-reposito
 export { createUser, deleteUser, getUserByEmail, listUsers, updateUser } from "./users/user-repository.js";
 export type {
   AdminUserPatch,
+  AuthenticatedWithPassword,
   Credentials,
   PasswordChange,
+  PasswordRehash,
   ProfilePatch,
   RegisterInput,
   UserPage,

@@ -1,10 +1,18 @@
 /**
  * What the domain needs from the outside world, expressed in domain terms only.
- * `@app/api` passes `@app/auth`'s bcrypt implementation; tests may pass a fast one.
+ * `@app/api` passes `@app/auth`'s implementation (bcrypt or Argon2id); tests may pass a fast one.
  */
 export interface PasswordHasher {
+  /** A new hash, with the configured algorithm and work factors. */
   hash(plain: string): Promise<string>;
+  /** Checks against a stored hash of any supported kind (the stored string names its algorithm). */
   verify(plain: string, hashed: string): Promise<boolean>;
+  /**
+   * Whether a stored hash falls short of what `hash` would make now (another algorithm, lower work
+   * factors): a password login that verified against it stores a new hash of the same password.
+   * Absent: stored hashes are never replaced.
+   */
+  needsRehash?(hashed: string): boolean;
 }
 
 /** The session an access token belongs to: stamped into the token as `sid` and `amr`. */

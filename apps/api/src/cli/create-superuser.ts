@@ -2,7 +2,8 @@
  * `pnpm users:create-superuser [--email E] [--password P | --password-stdin]`: creates a superuser
  * whose email counts as verified (the operator vouches for it), with the same rule as FIRST_SUPERUSER_* at start-up (created when no user has the email; an existing
  * user is left unchanged). Missing values are asked for when stdin is a terminal, the password without
- * echo. Uses the same environment as the server (DATABASE_URL or DATA_DIR, BCRYPT_COST).
+ * echo. Uses the same environment as the server (DATABASE_URL or DATA_DIR, PASSWORD_HASH,
+ * BCRYPT_COST, ARGON2_*).
  * Exit codes: 0 created or already a superuser, 1 the email belongs to a non-superuser or it failed,
  * 2 bad arguments or input.
  */
@@ -63,7 +64,11 @@ async function main(): Promise<number> {
   try {
     const users = createUserService({
       db: database.db,
-      passwords: createPasswordHasher({ cost: config.bcryptCost }),
+      passwords: createPasswordHasher({
+        algorithm: config.passwordHashing.algorithm,
+        cost: config.bcryptCost,
+        argon2: config.passwordHashing.argon2,
+      }),
     });
     const { user, created } = await users.ensureSuperuser({
       email: parsedEmail.data,

@@ -17,8 +17,9 @@ export interface BearerUser {
  * Bearer token → verified claims → the user, still active, whose password has not changed since the
  * token was issued, and whose session (the token's `sid`) has not ended. A missing header is
  * UnauthenticatedError; any refused token (malformed, expired, revoked, of an ended session, of a user
- * gone or deactivated) is the same 401 with `WWW-Authenticate`, so a client learns nothing about which
- * accounts exist.
+ * gone) is the same 401 with `WWW-Authenticate`, so a client learns nothing about which accounts exist.
+ * A verified token of a deactivated user is a 401 of its own type (`AccountDeactivatedError`): only
+ * that account's holder can present one, and the web app tells them why they were signed out.
  */
 export function bearerUser({ tokens, users }: RequireUserOptions) {
   return async function bearerUser(authorization: string | undefined): Promise<BearerUser> {

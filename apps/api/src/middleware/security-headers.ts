@@ -44,7 +44,8 @@ export function pageSecurityHeaders(policy: string = PAGE_CONTENT_SECURITY_POLIC
 /**
  * CORS for the configured browser origins only (CORS_ORIGINS). With none configured no CORS header is
  * ever sent, so browsers keep every other origin out. Bearer tokens travel in a header, not a cookie,
- * so credentials mode stays off.
+ * so credentials mode stays off; the web app's session cookie is for its own origin only, and its
+ * `X-Token-Delivery` header is deliberately not allowed here (see refresh-cookie.ts).
  */
 export function corsForOrigins(origins: readonly string[]) {
   const allowed = new Set(origins);

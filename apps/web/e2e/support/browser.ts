@@ -79,7 +79,7 @@ export interface WatchedPage {
 }
 
 /**
- * A new tab (its own sessionStorage) whose console errors, page errors, CSP violations and unexpected
+ * A new tab (sharing the browser's cookies, so its session) whose console errors, page errors, CSP violations and unexpected
  * failed requests are collected. Chromium logs every 4xx fetch as a console error; those are expected
  * only where the test says so.
  */
@@ -122,9 +122,36 @@ export async function openPage(browser: Browser): Promise<WatchedPage> {
       expected.push(`${method} ${path} ${status}`);
     },
     async close() {
+      // The tabs of one test file share a cookie jar: the next test starts signed out, as a new
+      // visitor would, and the session hint in localStorage goes with the cookie.
+      await page.evaluate(() => window.localStorage.clear()).catch(() => undefined);
       await page.close();
+      await browser.context.clearCookies();
     },
   };
+}
+
+/**
+ * A second device: its own browser, so its own cookies and storage (tabs of one browser share the
+ * session, as they should), with one watched page. Closing it closes that browser.
+ */
+export async function openDevice(): Promise<WatchedPage & { context: BrowserContext }> {
+  const device = await launchBrowser();
+  const watched = await openPage(device);
+  return {
+    ...watched,
+    context: device.context,
+    async close() {
+      await watched.close();
+      await device.close();
+    },
+  };
+}
+
+/** The session cookie this browser would send to the refresh route of `baseUrl`, if any. */
+export async function refreshCookie(context: BrowserContext, baseUrl: string) {
+  const cookies = await context.cookies(`${baseUrl}/v1/users/token/refresh`);
+  return cookies.find((cookie) => cookie.name === "um_refresh");
 }
 
 /**
@@ -142,4 +169,13 @@ export async function screenshot({ page, problems }: WatchedPage, name: string):
     await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${suffix}.png`), fullPage: true });
   }
   await page.setViewportSize(DESKTOP);
+}
+
+/**
+ * The parts a page fills after it is shown (the profile's sessions and activity lists) have answered.
+ * Signing out while they are still on their way gets them a 401 for the token just revoked, which the
+ * shell then also reports as an expired session; a test that signs out waits for this first.
+ */
+export async function sectionsLoaded(page: Page): Promise<void> {
+  await page.locator("main:not(:has([aria-busy=true]))").waitFor({ state: "attached" });
 }

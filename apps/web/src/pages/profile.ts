@@ -3,6 +3,7 @@ import { ApiError } from "../api-error.js";
 import { formatDate, h, link } from "../dom.js";
 import { buildForm, feedbackFor } from "../form.js";
 import type { Page } from "../page.js";
+import { createResendButton } from "../resend-button.js";
 import { validateProfile } from "../validation.js";
 import { activitySection } from "./profile-activity.js";
 import { identitiesSection } from "./profile-identities.js";
@@ -161,32 +162,15 @@ function row(term: string, value: string): HTMLElement[] {
 
 /** Shown while the email is unverified: one button that mails a new link (the API answers 202). */
 function verificationNotice(api: ApiClient): HTMLElement {
-  const status = h("p", { class: "status-message", role: "status", "aria-live": "polite" });
-  status.hidden = true;
-  const button = h("button", { type: "button", class: "button" }, "Resend the verification email");
-  button.addEventListener("click", () => {
-    button.disabled = true;
-    api
-      .resendVerification()
-      .then(() => {
-        status.className = "status-message is-success";
-        status.textContent = "We have sent a new link to your email address.";
-      })
-      .catch((error: unknown) => {
-        status.className = "status-message is-error";
-        status.textContent =
-          error instanceof ApiError ? error.detail : "Something went wrong; try again in a moment.";
-      })
-      .finally(() => {
-        status.hidden = false;
-        button.disabled = false;
-      });
-  });
   return h(
     "div",
     { class: "verification-notice" },
     h("p", {}, "Your email address is not confirmed yet: follow the link we emailed you."),
-    button,
-    status,
+    createResendButton({
+      label: "Resend the verification email",
+      waitSeconds: 30,
+      send: () => api.resendVerification(),
+      sentMessage: "We have sent a new link to your email address.",
+    }),
   );
 }

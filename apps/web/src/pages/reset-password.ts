@@ -52,7 +52,7 @@ export const resetPasswordPage: Page = async ({ api, query, navigate }) => {
     title: "Choose a new password",
     content: h(
       "section",
-      { class: "card" },
+      { class: "card auth-card" },
       h("h1", { tabindex: "-1" }, "Choose a new password"),
       body,
       h("p", { class: "card-footer" }, link("/forgot-password", "Ask for a new link")),

@@ -6,7 +6,7 @@ import { startAuthentication } from "@simplewebauthn/browser";
 import type { ApiClient, SecondFactorProof } from "../api-client.js";
 import { ApiError } from "../api-error.js";
 import { h } from "../dom.js";
-import { buildForm } from "../form.js";
+import { buildForm, feedbackFor } from "../form.js";
 import { type MfaChallenge, normalizeTotpCode } from "../mfa.js";
 import { passkeyErrorMessage } from "../passkey-errors.js";
 
@@ -94,7 +94,10 @@ export function secondFactorStep({ api, challenge, onSignedIn, onRestart }: Seco
       show(switchTo);
       body.querySelector("input")?.focus();
     });
-    body.replaceChildren(codeForm(mode), ...(canSwitch ? [h("p", {}, switcher)] : []));
+    body.replaceChildren(
+      codeForm(mode),
+      ...(canSwitch ? [h("p", { class: "switch-method" }, switcher)] : []),
+    );
   }
 
   const passkeyButton = h("button", { type: "button", class: "button" }, "Use a passkey");
@@ -113,7 +116,7 @@ export function secondFactorStep({ api, challenge, onSignedIn, onRestart }: Seco
           error instanceof ApiError
             ? error.status === 401 && error.type === INVALID_CODE
               ? "This passkey is not registered for your account."
-              : error.detail || error.title
+              : feedbackFor(error, { fields: [] }).form
             : passkeyErrorMessage(error, "use");
         if (message) {
           passkeyStatus.textContent = message;

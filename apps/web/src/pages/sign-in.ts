@@ -9,13 +9,15 @@ import { h, link } from "../dom.js";
 import { buildForm, feedbackFor } from "../form.js";
 import type { Page } from "../page.js";
 import { passkeyErrorMessage } from "../passkey-errors.js";
+import { returnPathFrom } from "../return-to.js";
 import { validateSignIn } from "../validation.js";
 import { providerButtons } from "./provider-buttons.js";
 import { secondFactorStep } from "./sign-in-mfa.js";
 
-export const signInPage: Page = ({ api, navigate, email }) => {
-  const card = h("section", { class: "card" });
-  const signedIn = () => navigate("/profile", { replace: true });
+export const signInPage: Page = ({ api, navigate, email, query }) => {
+  const card = h("section", { class: "card auth-card" });
+  // Back to the page that sent the person here (only a path of this site, see return-to.ts).
+  const signedIn = () => navigate(returnPathFrom(query), { replace: true });
 
   const form = buildForm<{ email: string; password: string }>({
     id: "sign-in",
@@ -28,11 +30,18 @@ export const signInPage: Page = ({ api, navigate, email }) => {
         autocomplete: "username webauthn",
         value: email ?? "",
       },
-      { name: "password", label: "Password", type: "password", autocomplete: "current-password" },
+      {
+        name: "password",
+        label: "Password",
+        type: "password",
+        autocomplete: "current-password",
+        labelAside: link("/forgot-password", "Forgot password?", { class: "quiet-link" }),
+      },
     ],
     submitLabel: "Sign in",
     busyLabel: "Signing in…",
     validate: validateSignIn,
+    clearOnError: ["password"],
     async onSubmit(values) {
       const result = await api.signIn({ email: values.email.trim(), password: values.password });
       if (result.kind === "signed-in") {
@@ -99,7 +108,8 @@ export const signInPage: Page = ({ api, navigate, email }) => {
       )
     : null;
 
-  const providers = providerButtons(api);
+  // Other ways to sign in (identity providers) go here, under the form; empty, it takes no room.
+  const providers = h("div", { class: "sign-in-providers", id: "sign-in-providers" }, providerButtons(api));
 
   function showPasswordStep(): void {
     card.replaceChildren(
@@ -108,7 +118,6 @@ export const signInPage: Page = ({ api, navigate, email }) => {
       form.element,
       ...(passkeyOption ? [passkeyOption] : []),
       providers,
-      h("p", { class: "card-footer" }, link("/forgot-password", "Forgot your password?")),
       h("p", { class: "card-footer" }, "New here? ", link("/register", "Create an account")),
     );
   }

@@ -1,5 +1,6 @@
 import { ApiError } from "../api-error.js";
 import { h, link } from "../dom.js";
+import { feedbackFor } from "../form.js";
 import type { Page } from "../page.js";
 
 const INVALID_LINK =
@@ -42,10 +43,8 @@ export const verifyEmailPage: Page = ({ api, query, setUser }) => {
           return;
         }
         button.disabled = false;
-        show(
-          "error",
-          error instanceof ApiError ? error.detail : "Something went wrong; try again in a moment.",
-        );
+        if (error instanceof ApiError && error.sessionExpired) return;
+        show("error", feedbackFor(error, { fields: [] }).form ?? "Something went wrong.");
       });
   });
 
@@ -53,7 +52,7 @@ export const verifyEmailPage: Page = ({ api, query, setUser }) => {
     title: "Confirm your email",
     content: h(
       "section",
-      { class: "card" },
+      { class: "card auth-card" },
       h("h1", { tabindex: "-1" }, "Confirm your email"),
       h("p", { class: "lead" }, "Press the button to confirm that this email address is yours."),
       actions,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { and, eq, isNotNull } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { refreshTokens } from "../db/schema.js";
-import { InvalidRefreshTokenError, TokenRevokedError } from "../errors.js";
+import { AccountDeactivatedError, InvalidRefreshTokenError, TokenRevokedError } from "../errors.js";
 import type { AccessTokenIssuer, AccessTokenRequest, AccessTokenSession } from "../ports.js";
 import {
   createCountingHasher,
@@ -237,8 +237,9 @@ describe.each(testDatabaseKinds)("sessions on %s", (kind) => {
     const deactivated = await newUser("deactivated");
     const deactivatedPair = await service.start(deactivated);
     await users.adminUpdateUser(deactivated.id, { isActive: false });
+    // refused, and its holder is told why
     await expect(service.refresh(deactivatedPair.refreshToken)).rejects.toBeInstanceOf(
-      InvalidRefreshTokenError,
+      AccountDeactivatedError,
     );
 
     const deleted = await newUser("deleted");

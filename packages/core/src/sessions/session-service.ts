@@ -6,6 +6,7 @@ import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
 import { type RefreshTokenRow, refreshTokens, type SessionRow } from "../db/schema.js";
 import {
+  AccountDeactivatedError,
   DomainError,
   EmailNotVerifiedError,
   InvalidCredentialsError,
@@ -17,7 +18,14 @@ import { queueMail } from "../outbox/outbox.js";
 import type { AccessTokenIssuer, AccessTokenSession } from "../ports.js";
 import { endEverySession } from "../users/session-boundary.js";
 import { tokensValidFrom, type User } from "../users/user.js";
-import { getUserById, lockUserRecord, toUser, updateUser } from "../users/user-repository.js";
+import {
+  getUserById,
+  lockUserRecord,
+  replacePasswordHash,
+  toUser,
+  updateUser,
+} from "../users/user-repository.js";
+import type { PasswordRehash } from "../users/user-service.js";
 import {
   endSession,
   findLiveSession,
@@ -68,12 +76,14 @@ export interface SessionService {
    * returned them; `amr` says how (RFC 8176, e.g. `["pwd"]`), is kept on the session and goes into every
    * access token of it, refreshed ones included. Locks
    * the user row and refuses when, since then, the password or the token boundary moved or the user was
-   * deactivated or deleted: a login in flight must not outlive a password change.
+   * deactivated or deleted: a login in flight must not outlive a password change. A `rehash` (a stronger
+   * hash of the password that just verified, made before this transaction) is stored in the same
+   * transaction, only while the stored hash is still the one it replaces; the boundary does not move.
    * @throws InvalidCredentialsError (the answer a wrong password gets)
    */
   start(
     user: User,
-    options?: { amr?: string[]; context?: AuditContext; method?: string },
+    options?: { amr?: string[]; context?: AuditContext; rehash?: PasswordRehash; method?: string },
   ): Promise<SessionTokens>;
   /**
    * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
@@ -133,10 +143,12 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   );
 
   return {
-    async start(authenticated, { amr, context = {}, method } = {}) {
+    async start(authenticated, { amr, context = {}, rehash, method } = {}) {
       return guard(() =>
         db.transaction(async (tx) => {
-          const record = await lockUserRecord(tx, authenticated.id, "share");
+          // A login that writes the row locks it for that from the start: two logins holding it FOR SHARE
+          // and both upgrading to write would deadlock.
+          const record = await lockUserRecord(tx, authenticated.id, rehash ? "update" : "share");
           // Every password change moves passwordChangedAt, so an equal boundary also means the password
           // that was just checked is still the stored one.
           if (
@@ -144,6 +156,8 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
             record.passwordChangedAt.getTime() !== authenticated.passwordChangedAt.getTime()
           )
             throw new InvalidCredentialsError();
+          // Conditional on the old hash as well: belt and braces over the boundary check above.
+          if (rehash) await replacePasswordHash(tx, record.id, rehash);
           const user = toUser(record);
           const at = now();
           // Each login sweeps the user's dead rows, so the table holds live sessions, not history.
@@ -202,6 +216,8 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           // The user row first: a concurrent logout-all or password change either finished before (and
           // revoked this token) or waits until the successor exists (and revokes it too).
           const locked = await lockUserRecord(tx, presented.userId, "share");
+          // Whoever holds one of the account's refresh tokens, in any state, is told why it stopped.
+          if (locked && !locked.isActive) throw new AccountDeactivatedError();
           const at = now();
           const [spent] = await tx
             .update(refreshTokens)

@@ -27,7 +27,7 @@ export interface SecondFactorGate {
 const PASSWORD_AMR = ["pwd"];
 
 export interface SignInDeps {
-  users: Pick<UserService, "authenticate">;
+  users: Pick<UserService, "authenticateWithPassword" | "applyPasswordRehash">;
   sessions: Pick<SessionService, "start">;
   /** Refuse accounts whose email is not verified (EmailNotVerifiedError), as refresh does. */
   requireVerifiedEmail: boolean;
@@ -48,16 +48,25 @@ export type SignIn = (
  * account with a second factor gets no session here: the gate throws MfaRequiredError with the ticket
  * for the second step, and the budget keeps counting until that step succeeds too. The request's
  * `context` goes to the security log (the failed or successful login) and onto the session.
+ *
+ * A stored hash that falls short of the configured algorithm or work factors is replaced by a new hash of
+ * the proven password (rehash on login): in the transaction that starts the session, or, when no session
+ * starts here (a second factor follows, or the email is unverified), on its own right after the password
+ * check. The second step never sees the password, so this is the last moment a new hash can be made; and
+ * storing it early is harmless: it is the same password, the token boundary does not move, and the write
+ * is conditional on the old hash, so a password changed meanwhile is never overwritten.
  * @throws RateLimitedError, InvalidCredentialsError, InactiveUserError, EmailNotVerifiedError, MfaRequiredError
  */
 export function createSignIn({ users, sessions, requireVerifiedEmail, secondFactor }: SignInDeps): SignIn {
   return async (credentials, budget, context) => {
     await budget.spend(credentials.email);
-    const user = await users.authenticate(credentials, context);
+    const { user, rehash } = await users.authenticateWithPassword(credentials, context);
     const secondStepFollows = secondFactor !== undefined && user.mfaEnabled;
     // Otherwise knowing the password would reset the budget before every round of code guesses.
     if (!secondStepFollows) await budget.clearAfterSuccess(credentials.email);
-    if (requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
+    const unverified = requireVerifiedEmail && user.emailVerifiedAt === null;
+    if (rehash && (secondStepFollows || unverified)) await users.applyPasswordRehash(user.id, rehash);
+    if (unverified) throw new EmailNotVerifiedError();
     await secondFactor?.requireSecondFactor(user);
     return {
       user,
@@ -65,6 +74,8 @@ export function createSignIn({ users, sessions, requireVerifiedEmail, secondFact
         amr: PASSWORD_AMR,
         method: "password",
         ...(context ? { context } : {}),
+        // When a second step was expected, the rehash was stored on its own above.
+        ...(rehash && !secondStepFollows ? { rehash } : {}),
       }),
     };
   };

@@ -230,6 +230,31 @@ export async function updateUser(db: Db, id: string, patch: UserPatch): Promise<
   }
 }
 
+/**
+ * Stores a new hash of the SAME password, only while the stored hash is still `previousHash` (one
+ * conditional statement, so a password changed meanwhile is never overwritten with a hash of the old
+ * one). Touches nothing else: not `passwordChangedAt` (no token is revoked by it), not `updatedAt`
+ * (nothing the user sees changed).
+ * @returns whether the hash was replaced.
+ */
+export async function replacePasswordHash(
+  db: Db,
+  id: string,
+  { previousHash, newHash }: { previousHash: string; newHash: string },
+): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  try {
+    const rows = await db
+      .update(users)
+      .set({ hashedPassword: newHash })
+      .where(and(eq(users.id, id), eq(users.hashedPassword, previousHash)))
+      .returning({ id: users.id });
+    return rows.length > 0;
+  } catch (error) {
+    return translateDatabaseError(error);
+  }
+}
+
 /** @returns whether a user was deleted. */
 export async function deleteUser(db: Db, id: string): Promise<boolean> {
   if (!isUuid(id)) return false;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  AccountDeactivatedError,
   EmailTakenError,
   InactiveUserError,
   InvalidCredentialsError,
@@ -122,9 +123,10 @@ describe.each(testDatabaseKinds)("user service on %s", (kind) => {
       TokenRevokedError,
     );
     await updateUser(t.database.db, user.id, { isActive: false });
+    // a deactivated account's own token is told so (only its holder can present it)
     await expect(
       users.getActiveUserForToken({ userId: user.id, issuedAt: tokensValidFrom(changed) }),
-    ).rejects.toBeInstanceOf(TokenRevokedError);
+    ).rejects.toBeInstanceOf(AccountDeactivatedError);
     await expect(
       users.getActiveUserForToken({ userId: "0190a5f0-0000-7000-8000-000000000000", issuedAt: boundary }),
     ).rejects.toBeInstanceOf(TokenRevokedError);

@@ -8,6 +8,7 @@ import {
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
 import {
+  AccountDeactivatedError,
   DomainError,
   EmailTakenError,
   InactiveUserError,
@@ -33,6 +34,7 @@ import {
   lockActiveSuperusers,
   lockUserRecord,
   type Page,
+  replacePasswordHash,
   toUser,
   type UserPatch,
   type UserRecord,
@@ -59,6 +61,21 @@ export interface RegisterInput {
 export interface Credentials {
   email: string;
   password: string;
+}
+
+/**
+ * A new hash of the password that has just verified, made with the configured algorithm and work
+ * factors, to replace `previousHash` (the stored one it verified against) only while that is still stored.
+ */
+export interface PasswordRehash {
+  previousHash: string;
+  newHash: string;
+}
+
+/** A password sign-in's first result: the user, and a rehash when the stored hash falls short. */
+export interface AuthenticatedWithPassword {
+  user: User;
+  rehash?: PasswordRehash;
 }
 
 /** What a user may change about their own account. `fullName: null` clears the name. */
@@ -89,14 +106,33 @@ export interface UserService {
   register(input: RegisterInput, context?: AuditContext): Promise<User>;
   /** @throws InvalidCredentialsError for an unknown email or a wrong password; InactiveUserError when deactivated. */
   authenticate(credentials: Credentials, context?: AuditContext): Promise<User>;
+  /**
+   * `authenticate` for a password sign-in. When the stored hash falls short of the hasher's
+   * configuration (`needsRehash`), also returns a new hash of the same password, computed here, outside
+   * any transaction (hashing is slow; no row lock is held meanwhile): the session start stores it in its
+   * transaction, or `applyPasswordRehash` on its own. A hasher too busy to make it returns no rehash:
+   * the next login tries again.
+   * @throws as `authenticate`
+   */
+  authenticateWithPassword(
+    credentials: Credentials,
+    context?: AuditContext,
+  ): Promise<AuthenticatedWithPassword>;
+  /**
+   * Stores a rehash on its own, conditionally on the old hash (see `replacePasswordHash`): for a
+   * sign-in whose password was proven but that starts no session in this step (a second factor follows).
+   * Moves no token boundary: the password is the same. @returns whether the hash was replaced
+   */
+  applyPasswordRehash(userId: string, rehash: PasswordRehash): Promise<boolean>;
   /** @throws UserNotFoundError */
   getProfile(userId: string): Promise<User>;
   /**
    * The user a verified access token speaks for, if it still may.
    * @param issuedAt the token's `iat`, epoch seconds
    * @param sessionId the token's `sid`: when present, the session must still be live (read in the same query)
-   * @throws TokenRevokedError when the user is gone or deactivated, the token predates a password
-   *   change, or its session has ended: one error, so whoever holds the token learns nothing about the account
+   * @throws AccountDeactivatedError when the user is deactivated (the token's signature was checked, so
+   *   only its holder learns it); TokenRevokedError when the user is gone, the token predates a password
+   *   change, or its session has ended
    */
   getActiveUserForToken(token: {
     userId: string;
@@ -182,34 +218,23 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
       });
     },
 
-    async authenticate({ email, password }, context = {}) {
-      const record = await getUserByEmail(db, email);
-      if (!record) {
-        await passwords.verify(password, await getDummyHash());
-        await recordLoginFailure(
-          {
-            userId: null,
-            details: { reason: "unknown_email", email_hmac: emailFingerprint(emailKey, email) },
-          },
-          context,
-        );
-        throw new InvalidCredentialsError();
-      }
-      // An account without a password costs the same check as one with a wrong password.
-      const passwordSet = hasPassword(record.hashedPassword);
-      const matches = await passwords.verify(
-        password,
-        passwordSet ? record.hashedPassword : await getDummyHash(),
-      );
-      if (!passwordSet || !matches) {
-        await recordLoginFailure({ userId: record.id, details: { reason: "wrong_password" } }, context);
-        throw new InvalidCredentialsError();
-      }
-      if (!record.isActive) {
-        await recordLoginFailure({ userId: record.id, details: { reason: "inactive" } }, context);
-        throw new InactiveUserError();
-      }
-      return toUser(record);
+    async authenticate(credentials, context = {}) {
+      return toUser(await checkPassword(credentials, context));
+    },
+
+    async authenticateWithPassword(credentials, context = {}) {
+      const record = await checkPassword(credentials, context);
+      const user = toUser(record);
+      if (!passwords.needsRehash?.(record.hashedPassword)) return { user };
+      // A rehash is never worth failing a correct login (a hasher at capacity): the next login tries again.
+      const newHash = await passwords.hash(credentials.password).catch(() => undefined);
+      return newHash === undefined
+        ? { user }
+        : { user, rehash: { previousHash: record.hashedPassword, newHash } };
+    },
+
+    async applyPasswordRehash(userId, rehash) {
+      return withTransaction((tx) => replacePasswordHash(tx, userId, rehash));
     },
 
     async getProfile(userId) {
@@ -224,10 +249,12 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
         user = await getUserById(db, userId);
       } else {
         const found = await getUserWithSession(db, userId, sessionId);
+        if (found && !found.user.isActive) throw new AccountDeactivatedError();
         if (found && !found.sessionLive) throw new TokenRevokedError();
         user = found?.user ?? null;
       }
-      if (!user?.isActive || issuedAt < tokensValidFrom(user)) throw new TokenRevokedError();
+      if (user && !user.isActive) throw new AccountDeactivatedError();
+      if (!user || issuedAt < tokensValidFrom(user)) throw new TokenRevokedError();
       return user;
     },
 
@@ -250,12 +277,12 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
         !(await passwords.verify(currentPassword, record.hashedPassword))
       )
         throw new IncorrectPasswordError();
-      // Both bcrypt runs happen before the row is locked; under the lock, the hash that was checked must
-      // still be the stored one, or the current password proven above may no longer be current.
+      // Both hash runs happen before the row is locked; under the lock, the current password proven
+      // above must still be the stored one (see `applyPatch`).
       return applyPatch(
         userId,
         { hashedPassword: await passwords.hash(newPassword) },
-        { expectedHash: record.hashedPassword, context: userContext(context, userId) },
+        { proven: record, context: userContext(context, userId) },
       );
     },
 
@@ -303,6 +330,41 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
   };
 
   /**
+   * The password check of every sign-in: a dummy verify with the configured hasher for an unknown email
+   * (the same algorithm and work factors, so both answers take the same time), a security-log event for
+   * each failure, and the active flag after the password.
+   */
+  async function checkPassword({ email, password }: Credentials, context: AuditContext): Promise<UserRecord> {
+    const record = await getUserByEmail(db, email);
+    if (!record) {
+      await passwords.verify(password, await getDummyHash());
+      await recordLoginFailure(
+        {
+          userId: null,
+          details: { reason: "unknown_email", email_hmac: emailFingerprint(emailKey, email) },
+        },
+        context,
+      );
+      throw new InvalidCredentialsError();
+    }
+    // An account without a password costs the same check as one with a wrong password.
+    const passwordSet = hasPassword(record.hashedPassword);
+    const matches = await passwords.verify(
+      password,
+      passwordSet ? record.hashedPassword : await getDummyHash(),
+    );
+    if (!passwordSet || !matches) {
+      await recordLoginFailure({ userId: record.id, details: { reason: "wrong_password" } }, context);
+      throw new InvalidCredentialsError();
+    }
+    if (!record.isActive) {
+      await recordLoginFailure({ userId: record.id, details: { reason: "inactive" } }, context);
+      throw new InactiveUserError();
+    }
+    return record;
+  }
+
+  /**
    * Updates a user in one transaction. A change that could remove an active superuser first takes the
    * superuser lock; then the user's own row is locked `FOR UPDATE` (always superusers, then the user, then
    * token rows: one order everywhere). A new password or a deactivation ends every session and moves the
@@ -312,10 +374,14 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
     userId: string,
     patch: UserPatch,
     {
-      expectedHash,
+      proven,
       context = {},
       byAdmin = false,
-    }: { expectedHash?: string; context?: AuditContext; byAdmin?: boolean } = {},
+    }: {
+      proven?: Pick<UserRecord, "hashedPassword" | "passwordChangedAt">;
+      context?: AuditContext;
+      byAdmin?: boolean;
+    } = {},
   ): Promise<User> {
     if (Object.values(patch).every((value) => value === undefined)) return getExisting(userId);
     const mayRemoveSuperuser = patch.isSuperuser === false || patch.isActive === false;
@@ -323,8 +389,7 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
       if (mayRemoveSuperuser) assertNotLastSuperuser(userId, await lockActiveSuperusers(tx));
       const current = await lockUserRecord(tx, userId, "update");
       if (!current) return null;
-      if (expectedHash !== undefined && current.hashedPassword !== expectedHash)
-        throw new IncorrectPasswordError();
+      if (proven !== undefined && !samePassword(proven, current)) throw new IncorrectPasswordError();
       const at = new Date();
       const values: UserPatch = { ...patch };
       if (patch.hashedPassword !== undefined || patch.isActive === false) {
@@ -415,6 +480,21 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
     });
     if (!deleted) throw new UserNotFoundError();
   }
+}
+
+/**
+ * Whether the password proven against `before` is still the stored one in `now`: either the hash is
+ * unchanged (a logout-all may have moved the boundary meanwhile), or the token boundary is (every
+ * password change moves it, while a login's rehash, which stores a new hash of the same password, does not).
+ */
+function samePassword(
+  before: Pick<UserRecord, "hashedPassword" | "passwordChangedAt">,
+  now: Pick<UserRecord, "hashedPassword" | "passwordChangedAt">,
+): boolean {
+  return (
+    before.hashedPassword === now.hashedPassword ||
+    before.passwordChangedAt.getTime() === now.passwordChangedAt.getTime()
+  );
 }
 
 /** The actor defaults to the subject user: what a user does to their own account. */

@@ -25,7 +25,8 @@ import { PROBLEM_CONTENT_TYPE, RequestProblem } from "../../../problem.js";
 import { validationHook } from "../../../validation.js";
 import { BEARER_SECURITY, jsonContent, problemResponses } from "../../openapi-helpers.js";
 import { mfaRequiredProblemSchema } from "../users/mfa.wire.js";
-import { tokenResponseSchema, toTokenResponse } from "../users/users.wire.js";
+import { createRefreshCookies } from "../users/refresh-cookie.js";
+import { sessionTokenResponse, TOKEN_DELIVERY_NOTE, tokenDeliveryHeaders } from "../users/users.wire.js";
 import {
   authorizeQuerySchema,
   callbackQuerySchema,
@@ -81,15 +82,19 @@ const exchangeRoute = createRoute({
   tags: ["auth"],
   summary: "Exchange a one-time login code for tokens",
   description:
-    "The code from the callback's redirect, once, within 60 s. Answers like POST /v1/users/login: 200 the token response, or 403 `/problems/mfa-required` (finish at /v1/users/login/mfa) when the account has a second factor and the provider's `amr` does not stand for it (`OIDC_<NAME>_TRUST_AMR`).",
-  request: { body: { required: true, content: { "application/json": { schema: exchangeBodySchema } } } },
+    "The code from the callback's redirect, once, within 60 s. Answers like POST /v1/users/login: 200 the token response, or 403 `/problems/mfa-required` (finish at /v1/users/login/mfa) when the account has a second factor and the provider's `amr` does not stand for it (`OIDC_<NAME>_TRUST_AMR`).\n\n" +
+    TOKEN_DELIVERY_NOTE,
+  request: {
+    headers: tokenDeliveryHeaders,
+    body: { required: true, content: { "application/json": { schema: exchangeBodySchema } } },
+  },
   responses: {
-    200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
+    200: sessionTokenResponse("An access token and a refresh token"),
     ...problemResponses(400, 401, 413, 415, 422, 429, 503),
     403: {
       content: { [PROBLEM_CONTENT_TYPE]: { schema: mfaRequiredProblemSchema } },
       description:
-        "The account has a second factor (type `/problems/mfa-required`, with `mfa_token` and `methods`), or its email is not verified under REQUIRE_VERIFIED_EMAIL",
+        "The account has a second factor (type `/problems/mfa-required`, with `mfa_token` and `methods`), its email is not verified under REQUIRE_VERIFIED_EMAIL, or cookie mode from a foreign Origin (type `/problems/cross-site-request`)",
     },
   },
 });
@@ -112,6 +117,7 @@ const linkTicketRoute = createRoute({
 export function authRoutes(deps: AppDeps) {
   const { oidc, sessions, mfa } = deps;
   const authenticated = requireUser(deps);
+  const cookies = createRefreshCookies({ webOrigins: deps.webOrigins ?? [] });
   const loginByAddress = rateLimitByAddress({
     limiter: deps.rateLimiter,
     metrics: deps.metrics,
@@ -213,7 +219,7 @@ export function authRoutes(deps: AppDeps) {
         return toWebApp({ error: reason });
       }
     })
-    .openapi({ ...exchangeRoute, middleware: [loginByAddress] as const }, async (c) => {
+    .openapi({ ...exchangeRoute, middleware: [loginByAddress, cookies.guard] as const }, async (c) => {
       if (!oidc) throw new InvalidLoginCodeError();
       const { user, ticket } = await oidc.identities.redeemLoginCode(c.req.valid("json").code);
       if (deps.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
@@ -225,7 +231,7 @@ export function authRoutes(deps: AppDeps) {
         context: auditContextOf(c, deps),
         method: `provider:${ticket.provider}`,
       });
-      return c.json(toTokenResponse(tokens), 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
+      return cookies.respondWithTokens(c, tokens);
     })
     .openapi({ ...linkTicketRoute, middleware: [authenticated] as const }, async (c) => {
       const { oidc: o, provider } = providerOf(oidc, c.req.valid("param").provider);

@@ -16,7 +16,8 @@ import {
   mfaTokenBodySchema,
   requestOptionsSchema,
 } from "./mfa.wire.js";
-import { tokenResponseSchema, toTokenResponse } from "./users.wire.js";
+import { createRefreshCookies } from "./refresh-cookie.js";
+import { sessionTokenResponse, TOKEN_DELIVERY_NOTE, tokenDeliveryHeaders } from "./users.wire.js";
 
 const loginMfaRoute = createRoute({
   method: "post",
@@ -24,11 +25,19 @@ const loginMfaRoute = createRoute({
   tags: ["users"],
   summary: "Finish a login with a second factor",
   description:
-    "Send the `mfa_token` from the login's 403 `/problems/mfa-required` with exactly one of `code` (TOTP), `recovery_code` or `webauthn` (an assertion for `/login/mfa/webauthn/options`). A TOTP code is accepted once; a recovery code is spent. A wrong one is 401 `/problems/invalid-mfa-code`; after 5 attempts, or 5 minutes, the token is dead (401 `/problems/invalid-mfa-token`: log in again). Attempts count against the account's login budget (429 + `Retry-After`). The access token's `amr` names both factors.",
-  request: { body: { required: true, content: { "application/json": { schema: loginMfaBodySchema } } } },
+    "Send the `mfa_token` from the login's 403 `/problems/mfa-required` with exactly one of `code` (TOTP), `recovery_code` or `webauthn` (an assertion for `/login/mfa/webauthn/options`). A TOTP code is accepted once; a recovery code is spent. A wrong one is 401 `/problems/invalid-mfa-code`; after 5 attempts, or 5 minutes, the token is dead (401 `/problems/invalid-mfa-token`: log in again). Attempts count against the account's login budget (429 + `Retry-After`). The access token's `amr` names both factors.\n\n" +
+    TOKEN_DELIVERY_NOTE,
+  request: {
+    headers: tokenDeliveryHeaders,
+    body: { required: true, content: { "application/json": { schema: loginMfaBodySchema } } },
+  },
   responses: {
-    200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
+    200: sessionTokenResponse("An access token and a refresh token"),
     ...problemResponses(400, 413, 415, 422, 429, 503),
+    403: {
+      ...problemResponses(403)[403],
+      description: "Cookie mode from a foreign Origin (type `/problems/cross-site-request`)",
+    },
     401: {
       ...problemResponses(401)[401],
       description:
@@ -62,9 +71,10 @@ export function loginMfaRoutes(deps: AppDeps) {
     limit: rateLimits.loginPerAddress,
   });
   const passwordGuesses = createLoginBudget(deps);
+  const cookies = createRefreshCookies({ webOrigins: deps.webOrigins ?? [] });
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi({ ...loginMfaRoute, middleware: [loginByAddress] as const }, async (c) => {
+    .openapi({ ...loginMfaRoute, middleware: [loginByAddress, cookies.guard] as const }, async (c) => {
       const body = c.req.valid("json");
       const account = await mfa.userForMfaToken(body.mfa_token);
       const guesses = passwordGuesses.forRequest(c);
@@ -80,7 +90,7 @@ export function loginMfaRoutes(deps: AppDeps) {
       await guesses.clearAfterSuccess(user.email);
       c.set("user", user);
       const context = auditContextOf(c, deps);
-      return c.json(toTokenResponse(await sessions.start(user, { amr, context })), 200, NO_STORE);
+      return cookies.respondWithTokens(c, await sessions.start(user, { amr, context }));
     })
     .openapi({ ...webauthnOptionsRoute, middleware: [loginByAddress] as const }, async (c) => {
       const options = await mfa.secondFactorPasskeyOptions(c.req.valid("json").mfa_token);
@@ -88,5 +98,4 @@ export function loginMfaRoutes(deps: AppDeps) {
     });
 }
 
-/** RFC 6749 §5.1: token responses must not be cached. */
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;

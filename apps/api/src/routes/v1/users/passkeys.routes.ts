@@ -23,7 +23,8 @@ import {
   requestOptionsSchema,
   toPasskeyResource,
 } from "./mfa.wire.js";
-import { tokenResponseSchema, toTokenResponse } from "./users.wire.js";
+import { createRefreshCookies } from "./refresh-cookie.js";
+import { sessionTokenResponse, TOKEN_DELIVERY_NOTE, tokenDeliveryHeaders } from "./users.wire.js";
 
 const registrationOptionsRoute = createRoute({
   method: "post",
@@ -117,22 +118,20 @@ const loginRoute = (requireVerifiedEmail: boolean) =>
     path: "/passkeys/login",
     tags: ["passkeys"],
     summary: "Sign in with a passkey alone",
-    description:
-      'The token response, with `amr: ["hwk"]`. Any failure (unknown passkey, used or expired challenge, wrong origin or RP ID, bad signature, a sign counter that went back) is 401 `/problems/passkey-authentication-failed`.',
+    description: `The token response, with \`amr: ["hwk"]\`. Any failure (unknown passkey, used or expired challenge, wrong origin or RP ID, bad signature, a sign counter that went back) is 401 \`/problems/passkey-authentication-failed\`.\n\n${TOKEN_DELIVERY_NOTE}`,
     request: {
+      headers: tokenDeliveryHeaders,
       body: { required: true, content: { "application/json": { schema: passkeyLoginBodySchema } } },
     },
     responses: {
-      200: jsonContent(tokenResponseSchema, "An access token and a refresh token"),
+      200: sessionTokenResponse("An access token and a refresh token"),
       ...problemResponses(400, 401, 413, 415, 422, 429, 503),
-      ...(requireVerifiedEmail
-        ? {
-            403: {
-              ...problemResponses(403)[403],
-              description: "The email is not verified (type `/problems/email-not-verified`)",
-            },
-          }
-        : {}),
+      403: {
+        ...problemResponses(403)[403],
+        description: `${
+          requireVerifiedEmail ? "The email is not verified (type `/problems/email-not-verified`), or c" : "C"
+        }ookie mode from a foreign Origin (type \`/problems/cross-site-request\`)`,
+      },
     },
   });
 
@@ -147,6 +146,7 @@ export function passkeysRoutes(deps: AppDeps) {
     name: "login_address",
     limit: rateLimits.loginPerAddress,
   });
+  const cookies = createRefreshCookies({ webOrigins: deps.webOrigins ?? [] });
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi({ ...registrationOptionsRoute, middleware: [authenticated] as const }, async (c) => {
@@ -197,7 +197,7 @@ export function passkeysRoutes(deps: AppDeps) {
       return c.json(options as unknown as Record<string, unknown>, 200, NO_STORE);
     })
     .openapi(
-      { ...loginRoute(deps.requireVerifiedEmail), middleware: [loginByAddress] as const },
+      { ...loginRoute(deps.requireVerifiedEmail), middleware: [loginByAddress, cookies.guard] as const },
       async (c) => {
         const { user, amr } = await mfa.passwordlessSignIn(
           asAuthenticationResponse(c.req.valid("json").response),
@@ -205,11 +205,9 @@ export function passkeysRoutes(deps: AppDeps) {
         if (deps.requireVerifiedEmail && user.emailVerifiedAt === null) throw new EmailNotVerifiedError();
         c.set("user", user);
         const context = auditContextOf(c, deps);
-        return c.json(toTokenResponse(await sessions.start(user, { amr, context })), 200, TOKEN_NO_STORE);
+        return cookies.respondWithTokens(c, await sessions.start(user, { amr, context }));
       },
     );
 }
 
 const NO_STORE = { "Cache-Control": "no-store" } as const;
-/** RFC 6749 §5.1: token responses must not be cached. */
-const TOKEN_NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" } as const;

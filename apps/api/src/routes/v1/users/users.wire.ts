@@ -86,6 +86,31 @@ export const refreshTokenBodySchema = z
 
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
+/** The token response in cookie mode: the refresh token is in the HttpOnly cookie, not here. */
+export const cookieTokenResponseSchema = tokenResponseSchema
+  .omit({ refresh_token: true })
+  .openapi("CookieTokenResponse");
+export type CookieTokenResponse = z.infer<typeof cookieTokenResponseSchema>;
+
+/** The opt-in header of the web app's cookie mode (see refresh-cookie.ts); API clients leave it out. */
+export const tokenDeliveryHeaders = z.object({
+  "x-token-delivery": z.literal("cookie").optional().openapi({
+    description:
+      "`cookie`: the refresh token is set as an HttpOnly, SameSite=Strict cookie instead of returned in the body (for the web app; the request's Origin must be this service's)",
+  }),
+});
+
+export const TOKEN_DELIVERY_NOTE =
+  "API clients get the refresh token in the JSON body. The web app sends `X-Token-Delivery: cookie` instead: the refresh token is then set as an HttpOnly, SameSite=Strict cookie (`__Secure-um_refresh`, or `um_refresh` on plain-http localhost) read only by `/v1/users/token/refresh` and `/v1/users/logout`, and left out of the body. Cookie-mode requests must come from this service's Origin (403 `/problems/cross-site-request` otherwise).";
+
+/** A token response: the JSON one (`TokenResponse`), or the cookie mode's (`CookieTokenResponse`). */
+export function sessionTokenResponse(description: string) {
+  return {
+    description: `${description}; in cookie mode the refresh token is in \`Set-Cookie\` instead of the body`,
+    content: { "application/json": { schema: z.union([tokenResponseSchema, cookieTokenResponseSchema]) } },
+  };
+}
+
 /** RFC 6749 §5.1, from the domain's pair. */
 export function toTokenResponse(pair: SessionTokens): TokenResponse {
   return {

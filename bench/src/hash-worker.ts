@@ -1,17 +1,23 @@
 /**
- * The bcrypt ceiling, in one of N forked processes (N = the server's process count): `inFlight` loops of
- * `verifyPassword` at the configured cost, as many as libuv's thread pool runs at once in the server.
+ * A password-hashing ceiling, in one of N forked processes (N = the server's process count): `inFlight`
+ * loops of one verify with the algorithm under test, as many as libuv's thread pool runs at once in the
+ * server. bcrypt goes through `@app/auth` (what the server calls); Argon2id through @node-rs/argon2,
+ * whose parameters are those in the PHC string the orchestrator hashed (the server's settings).
  */
 import { verifyPassword } from "@app/auth";
-import type { BcryptCeilingSpec, CeilingMessage } from "./load-spec.js";
+import { verify as verifyArgon2 } from "@node-rs/argon2";
+import type { CeilingMessage, HashCeilingSpec } from "./load-spec.js";
 
 const send = (message: CeilingMessage) => process.send?.(message);
 
-process.once("message", async (spec: BcryptCeilingSpec) => {
+process.once("message", async (spec: HashCeilingSpec) => {
+  const verify =
+    spec.algorithm === "bcrypt"
+      ? () => verifyPassword(spec.password, spec.hash)
+      : () => verifyArgon2(spec.hash, spec.password);
   try {
     // One verify first, so lazy initialisation is not timed.
-    if (!(await verifyPassword(spec.password, spec.hash)))
-      throw new Error("the precomputed hash does not verify");
+    if (!(await verify())) throw new Error(`the precomputed ${spec.algorithm} hash does not verify`);
     send({ ready: true });
     await new Promise<void>((resolve) => process.once("message", () => resolve()));
     const started = performance.now();
@@ -22,7 +28,7 @@ process.once("message", async (spec: BcryptCeilingSpec) => {
       let done = 0;
       let last = started;
       while (performance.now() < deadline) {
-        await verifyPassword(spec.password, spec.hash);
+        await verify();
         done += 1;
         last = performance.now();
       }
