@@ -203,6 +203,8 @@ export interface ApiClient {
   passwordPolicy(): Promise<PasswordPolicy>;
   /** The identity providers to offer on the sign-in page; none when they cannot be read. */
   identityProviders(): Promise<IdentityProvider[]>;
+  /** Where a "Sign in with …" button sends the browser (top level): the API redirects to the provider. */
+  providerSignInUrl(provider: string, returnTo: string): string;
   /** Exchanges the one-time code a provider sign-in ended with, like `signIn` does credentials. */
   signInWithLoginCode(code: string): Promise<SignInResult>;
   listIdentities(): Promise<LinkedIdentity[]>;
@@ -672,6 +674,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       const response = await send(() => rpc.v1.auth.providers.$get()).catch(() => undefined);
       if (response?.status !== 200) return [];
       return (await response.json()).items;
+    },
+
+    providerSignInUrl(provider, returnTo) {
+      return `/v1/auth/${encodeURIComponent(provider)}/authorize?${new URLSearchParams({ return_to: returnTo })}`;
     },
 
     async signInWithLoginCode(code) {

@@ -18,7 +18,7 @@ export function providerButtons(api: ApiClient): HTMLElement {
           "a",
           {
             class: "button provider-button",
-            href: `/v1/auth/${encodeURIComponent(provider.id)}/authorize?return_to=%2Fprofile`,
+            href: api.providerSignInUrl(provider.id, "/profile"),
             "data-provider": provider.id,
           },
           `Sign in with ${provider.name}`,
