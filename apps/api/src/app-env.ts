@@ -2,6 +2,7 @@ import type { TokenService } from "@app/auth";
 import type {
   AccountRecoveryService,
   Database,
+  IdentityService,
   MfaService,
   RateLimiter,
   SessionService,
@@ -16,6 +17,18 @@ import type { Logger } from "./logger.js";
 import type { AccountMail } from "./mail/account-mail.js";
 import type { MailQueue, MailTransport } from "./mail/mail-queue.js";
 import type { Metrics } from "./metrics.js";
+import type { FlowCookieSealer } from "./oidc/flow-cookie.js";
+import type { IdentityProviders } from "./oidc/relying-party.js";
+
+/** Signing in through other identity providers (`OIDC_PROVIDERS`) and the identities users link. */
+export interface OidcDeps {
+  providers: IdentityProviders;
+  identities: IdentityService;
+  /** Seals the state, nonce and PKCE verifier of a sign-in in flight into its cookie. */
+  flowCookies: FlowCookieSealer;
+  /** PUBLIC_URL: the base of each provider's redirect URI, and where the web app is. */
+  publicUrl: string;
+}
 
 /** What `createApp` needs; `server.ts` builds the real ones once per process, tests build their own. */
 export interface AppDeps {
@@ -53,6 +66,8 @@ export interface AppDeps {
   webOrigins?: readonly string[];
   /** Folder of the built web app to serve at `/`; absent in tests that only exercise the API. */
   webDistDir?: string;
+  /** Identity providers; absent: none configured (the provider list is empty). */
+  oidc?: OidcDeps;
 }
 
 /**

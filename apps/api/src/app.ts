@@ -18,6 +18,8 @@ import { registerApiDocs } from "./openapi.js";
 import { problemFor, RequestProblem } from "./problem.js";
 import { healthRoutes } from "./routes/health.routes.js";
 import { jwksRoutes } from "./routes/jwks.routes.js";
+import { authRoutes } from "./routes/v1/auth/auth.routes.js";
+import { identitiesRoutes } from "./routes/v1/auth/identities.routes.js";
 import { adminRoutes } from "./routes/v1/users/admin.routes.js";
 import { adminMfaRoutes } from "./routes/v1/users/admin-mfa.routes.js";
 import { auditEventsRoutes, myAuditEventsRoutes } from "./routes/v1/users/audit-events.routes.js";
@@ -84,6 +86,8 @@ export function createApp(deps: AppDeps) {
     .route("/v1/users", loginMfaRoutes(deps))
     .route("/v1/users", passkeysRoutes(deps))
     .route("/v1/users", adminMfaRoutes(deps))
+    .route("/v1/auth", authRoutes(deps))
+    .route("/v1/users", identitiesRoutes(deps))
     .route("/v1/users", adminRoutes(deps));
   registerApiDocs(app);
 

@@ -13,6 +13,7 @@ import {
 } from "@app/auth/defaults";
 import { MAX_PASSWORD_MIN_LENGTH, MIN_PASSWORD_CHARACTERS, type PasswordPolicy } from "@app/validators";
 import { z } from "zod";
+import { type OidcSettings, parseOidcSettings } from "./oidc/oidc-settings.js";
 import { createEmailRule, createNewPasswordRule } from "./passwords/credential-rules.js";
 
 const MIN_SECRET_BYTES = 32;
@@ -351,7 +352,8 @@ const configSchema = z
     };
   });
 
-export type Config = z.output<typeof configSchema>;
+/** `oidc`: the identity providers (`OIDC_PROVIDERS`, see oidc/oidc-settings.ts). */
+export type Config = z.output<typeof configSchema> & { oidc: OidcSettings };
 export type SessionSettings = Config["sessions"];
 export type RateLimitSettings = Config["rateLimits"];
 export type HttpSettings = Config["http"];
@@ -408,12 +410,17 @@ export class ConfigError extends Error {
 /** Validates the environment once. Throws ConfigError listing every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`),
-    );
+  const nodeEnv = parsed.success ? parsed.data.env : "development";
+  const oidc = parseOidcSettings(env, nodeEnv);
+  if (!parsed.success || oidc.problems.length > 0) {
+    throw new ConfigError([
+      ...(parsed.error?.issues ?? []).map(
+        (issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`,
+      ),
+      ...oidc.problems,
+    ]);
   }
-  return parsed.data;
+  return { ...parsed.data, oidc: oidc.settings };
 }
 
 /** `TRUST_PROXY`: unset/false = 0 hops, true = 1 (Traefik alone in front), or an explicit count. */

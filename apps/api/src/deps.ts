@@ -4,6 +4,7 @@ import type { Database } from "@app/core";
 import {
   createAccountRecoveryService,
   createDatabase,
+  createIdentityService,
   createMfaService,
   createRateLimiter,
   createSessionService,
@@ -18,6 +19,8 @@ import type { Logger } from "./logger.js";
 import { createAccountMail } from "./mail/account-mail.js";
 import { createMailQueue, createSmtpTransport } from "./mail/mail-queue.js";
 import { createMetrics } from "./metrics.js";
+import { createFlowCookieSealer } from "./oidc/flow-cookie.js";
+import { createIdentityProviders } from "./oidc/relying-party.js";
 
 /**
  * Opens the database and builds the services once per process. The embedded database migrates itself
@@ -89,6 +92,12 @@ export async function createDeps(
     passwordPolicy: config.passwordPolicy,
     webOrigins: [config.publicUrl, ...config.webauthn.origins],
     webDistDir: config.webDistDir,
+    oidc: {
+      providers: createIdentityProviders(config.oidc.providers),
+      identities: createIdentityService({ db: database.db }),
+      flowCookies: createFlowCookieSealer(config.jwt.secret),
+      publicUrl: config.publicUrl,
+    },
   };
 }
 

@@ -95,6 +95,12 @@ const TABLE = {
   PASSKEY_NOT_FOUND: { status: 404, title: "Passkey not found" },
   PASSKEY_REGISTRATION_FAILED: { status: 422, title: "Passkey registration failed" },
   PASSKEY_AUTHENTICATION_FAILED: { status: 401, title: "Passkey sign-in failed" },
+  IDENTITY_ACCOUNT_EXISTS: { status: 409, title: "An account with this email already exists" },
+  IDENTITY_EMAIL_UNVERIFIED: { status: 403, title: "The identity provider did not verify the email" },
+  IDENTITY_TAKEN: { status: 409, title: "Identity linked to another account" },
+  IDENTITY_NOT_FOUND: { status: 404, title: "Identity not found" },
+  LAST_SIGN_IN_METHOD: { status: 409, title: "Last way to sign in" },
+  INVALID_LOGIN_CODE: { status: 401, title: "Invalid or expired login code" },
   RATE_LIMITED: { status: 429, title: "Too many requests", headers: retryAfter() },
   DATABASE_UNAVAILABLE: {
     status: 503,

@@ -55,6 +55,14 @@ const STATUSES: Record<string, number[]> = {
   "POST /v1/users/passkeys/login/options": [200, 429, 503],
   "POST /v1/users/passkeys/login": [200, 400, 401, 403, 413, 415, 422, 429, 503],
   "DELETE /v1/users/{id}/mfa": [204, 401, 403, 404, 422, 503],
+  // Identity providers: oidc-sign-in.test.ts.
+  "GET /v1/auth/providers": [200],
+  "GET /v1/auth/{provider}/authorize": [302, 401, 404, 422, 429, 503],
+  "GET /v1/auth/{provider}/callback": [302, 404, 429, 503],
+  "POST /v1/auth/exchange": [200, 400, 401, 403, 413, 415, 422, 429, 503],
+  "POST /v1/auth/{provider}/link-ticket": [200, 401, 404, 503],
+  "GET /v1/users/me/identities": [200, 401, 503],
+  "DELETE /v1/users/me/identities/{id}": [204, 401, 404, 409, 503],
 };
 const PUBLIC = new Set([
   "GET /health",
@@ -73,6 +81,10 @@ const PUBLIC = new Set([
   "POST /v1/users/login/mfa/webauthn/options",
   "POST /v1/users/passkeys/login/options",
   "POST /v1/users/passkeys/login",
+  "GET /v1/auth/providers",
+  "GET /v1/auth/{provider}/authorize",
+  "GET /v1/auth/{provider}/callback",
+  "POST /v1/auth/exchange",
 ]);
 /** Signed in or not: a Bearer token when present, otherwise the body says whom it is for. */
 const OPTIONAL_BEARER = new Set(["POST /v1/users/verify-email/resend"]);

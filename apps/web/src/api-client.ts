@@ -29,6 +29,14 @@ export type MfaStatus = InferResponseType<Rpc["v1"]["users"]["me"]["mfa"]["$get"
 export type TotpSetup = InferResponseType<Rpc["v1"]["users"]["me"]["mfa"]["totp"]["setup"]["$post"], 200>;
 
 export type Passkey = InferResponseType<Rpc["v1"]["users"]["me"]["passkeys"]["$post"], 201>;
+export type IdentityProvider = InferResponseType<
+  Rpc["v1"]["auth"]["providers"]["$get"],
+  200
+>["items"][number];
+export type LinkedIdentity = InferResponseType<
+  Rpc["v1"]["users"]["me"]["identities"]["$get"],
+  200
+>["items"][number];
 
 export interface RegisterRequest {
   email: string;
@@ -193,6 +201,16 @@ export interface ApiClient {
    * the contract's floor is used for the inline checks; the server still enforces its own minimum.
    */
   passwordPolicy(): Promise<PasswordPolicy>;
+  /** The identity providers to offer on the sign-in page; none when they cannot be read. */
+  identityProviders(): Promise<IdentityProvider[]>;
+  /** Where a "Sign in with …" button sends the browser (top level): the API redirects to the provider. */
+  providerSignInUrl(provider: string, returnTo: string): string;
+  /** Exchanges the one-time code a provider sign-in ended with, like `signIn` does credentials. */
+  signInWithLoginCode(code: string): Promise<SignInResult>;
+  listIdentities(): Promise<LinkedIdentity[]>;
+  /** Where to send the browser (top level) to link this provider to the signed-in account. */
+  linkIdentityUrl(provider: string): Promise<string>;
+  unlinkIdentity(id: string): Promise<void>;
 }
 
 /**
@@ -650,6 +668,52 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async resendVerificationTo(email) {
       const response = await send(() => rpc.v1.users["verify-email"].resend.$post({ json: { email } }));
       if (response.status !== 202) throw await failure(response);
+    },
+
+    async identityProviders() {
+      const response = await send(() => rpc.v1.auth.providers.$get()).catch(() => undefined);
+      if (response?.status !== 200) return [];
+      return (await response.json()).items;
+    },
+
+    providerSignInUrl(provider, returnTo) {
+      return `/v1/auth/${encodeURIComponent(provider)}/authorize?${new URLSearchParams({ return_to: returnTo })}`;
+    },
+
+    async signInWithLoginCode(code) {
+      const response = await send(() =>
+        rpc.v1.auth.exchange.$post({ json: { code }, header: COOKIE_DELIVERY }),
+      );
+      if (response.status !== 200) {
+        const body = await readJson(response);
+        const challenge = readMfaChallenge(response.status, body);
+        if (challenge) return { kind: "mfa-required", challenge };
+        throw problemFrom(response, body);
+      }
+      const token = await response.json();
+      tokens.set(token.access_token);
+      return { kind: "signed-in" };
+    },
+
+    async listIdentities() {
+      const response = await authorized((headers) => rpc.v1.users.me.identities.$get(undefined, { headers }));
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return (await response.json()).items;
+    },
+
+    async linkIdentityUrl(provider) {
+      const response = await authorized((headers) =>
+        rpc.v1.auth[":provider"]["link-ticket"].$post({ param: { provider } }, { headers }),
+      );
+      if (response.status !== 200) throw await failure(response, "any-401");
+      return (await response.json()).authorize_url;
+    },
+
+    async unlinkIdentity(id) {
+      const response = await authorized((headers) =>
+        rpc.v1.users.me.identities[":id"].$delete({ param: { id } }, { headers }),
+      );
+      if (response.status !== 204) throw await failure(response, "any-401");
     },
   };
 }

@@ -40,6 +40,8 @@ const PUBLIC_ROUTES = new Set([
   "POST /v1/users/password-reset/confirm",
   "POST /v1/users/verify-email",
   "GET /v1/users/password-policy",
+  "GET /v1/auth/providers",
+  "POST /v1/auth/exchange",
 ]);
 
 /** Routes that also serve a signed-out caller who names the address in the body (no token involved). */

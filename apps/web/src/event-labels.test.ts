@@ -21,6 +21,8 @@ describe("eventTypeLabel", () => {
       "refresh.reuse_detected",
       "user.updated_by_admin",
       "user.deleted",
+      "identity.linked",
+      "identity.unlinked",
     ];
     expect([...KNOWN_EVENT_TYPES].sort()).toEqual([...contractTypes].sort());
     const labels = contractTypes.map(eventTypeLabel);

@@ -20,6 +20,8 @@ const EVENT_LABELS: Record<string, string> = {
   "refresh.reuse_detected": "Stolen sign-in suspected: sessions ended",
   "user.updated_by_admin": "Account changed by an administrator",
   "user.deleted": "Account deleted",
+  "identity.linked": "Sign-in provider linked",
+  "identity.unlinked": "Sign-in provider unlinked",
 };
 
 /** The event types the audit-log filter offers, in the order the contract lists them. */

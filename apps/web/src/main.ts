@@ -13,6 +13,7 @@ import { changePasswordPage } from "./pages/change-password.js";
 import { deleteAccountPage } from "./pages/delete-account.js";
 import { forgotPasswordPage } from "./pages/forgot-password.js";
 import { forbiddenPage, notFoundPage } from "./pages/not-found.js";
+import { oidcCallbackPage } from "./pages/oidc-callback.js";
 import { profilePage } from "./pages/profile.js";
 import { registerPage } from "./pages/register.js";
 import { resetPasswordPage } from "./pages/reset-password.js";
@@ -32,6 +33,7 @@ const ROUTES: Record<string, { page: Page; access: Access }> = {
   "/forgot-password": { page: forgotPasswordPage, access: "guest" },
   "/reset-password": { page: resetPasswordPage, access: "public" },
   "/verify-email": { page: verifyEmailPage, access: "public" },
+  "/oidc-callback": { page: oidcCallbackPage, access: "public" },
   "/profile": { page: profilePage, access: "user" },
   "/password": { page: changePasswordPage, access: "user" },
   "/delete-account": { page: deleteAccountPage, access: "user" },

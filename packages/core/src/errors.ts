@@ -283,3 +283,62 @@ export class PasskeyAuthenticationError extends DomainError {
     super("PASSKEY_AUTHENTICATION_FAILED", "The passkey could not be verified; try again.", options);
   }
 }
+
+/**
+ * The provider's verified email belongs to an existing account that this identity is not linked to:
+ * never attached silently (the account may have a second factor the provider knows nothing of).
+ */
+export class IdentityAccountExistsError extends DomainError {
+  override readonly name = "IdentityAccountExistsError";
+  constructor() {
+    super(
+      "IDENTITY_ACCOUNT_EXISTS",
+      "An account with this email already exists. Sign in to it as usual, then link this provider from your profile.",
+    );
+  }
+}
+
+/** The provider did not vouch for the email it sent, so it can neither match nor create an account. */
+export class IdentityEmailUnverifiedError extends DomainError {
+  override readonly name = "IdentityEmailUnverifiedError";
+  constructor() {
+    super(
+      "IDENTITY_EMAIL_UNVERIFIED",
+      "The identity provider did not confirm a verified email address for this account.",
+    );
+  }
+}
+
+/** The provider account is already linked to another user. */
+export class IdentityTakenError extends DomainError {
+  override readonly name = "IdentityTakenError";
+  constructor() {
+    super("IDENTITY_TAKEN", "This provider account is already linked to another user.");
+  }
+}
+
+export class IdentityNotFoundError extends DomainError {
+  override readonly name = "IdentityNotFoundError";
+  constructor() {
+    super("IDENTITY_NOT_FOUND", "No such linked identity.");
+  }
+}
+
+/** Unlinking would leave the account with no way to sign in (no password, no passkey, no other identity). */
+export class LastSignInMethodError extends DomainError {
+  override readonly name = "LastSignInMethodError";
+  constructor() {
+    super(
+      "LAST_SIGN_IN_METHOD",
+      "This is the account's last way to sign in: set a password (through a password reset) or link another provider first.",
+    );
+  }
+}
+
+/** A login or link code that is unknown, expired, already used, or whose account changed since. */
+export class InvalidLoginCodeError extends DomainError {
+  override readonly name = "InvalidLoginCodeError";
+  constructor() {
+    super("INVALID_LOGIN_CODE", "The sign-in code is invalid or has expired; sign in again.");
+  }
+}

@@ -37,6 +37,7 @@ export type {
 } from "./db/schema.js";
 export {
   auditEvents,
+  loginCodes,
   mfaLoginTokens,
   oneTimeTokens,
   outbox,
@@ -46,6 +47,7 @@ export {
   sessions,
   signingKeys,
   totpFactors,
+  userIdentities,
   users,
   webauthnChallenges,
   webauthnCredentials,
@@ -57,17 +59,23 @@ export {
   EmailNotVerifiedError,
   EmailTakenError,
   ForbiddenError,
+  IdentityAccountExistsError,
+  IdentityEmailUnverifiedError,
+  IdentityNotFoundError,
+  IdentityTakenError,
   InactiveUserError,
   IncorrectPasswordError,
   InvalidCredentialsError,
   InvalidCursorError,
   InvalidDataError,
+  InvalidLoginCodeError,
   InvalidMfaCodeError,
   InvalidMfaSetupCodeError,
   InvalidMfaTokenError,
   InvalidRefreshTokenError,
   InvalidResetTokenError,
   InvalidVerificationTokenError,
+  LastSignInMethodError,
   LastSuperuserError,
   MfaConflictError,
   type MfaMethod,
@@ -83,6 +91,15 @@ export {
   UnauthenticatedError,
   UserNotFoundError,
 } from "./errors.js";
+export type {
+  ExternalProfile,
+  Identity,
+  IdentityService,
+  IdentityServiceDeps,
+  IdentitySignIn,
+} from "./identities/identity-service.js";
+export { createIdentityService } from "./identities/identity-service.js";
+export { LOGIN_CODE_TTL_SECONDS } from "./identities/login-codes.js";
 export type { SweepOptions, SweepResult } from "./maintenance/sweep-stale-rows.js";
 export { sweepStaleRows } from "./maintenance/sweep-stale-rows.js";
 export { MAX_MFA_ATTEMPTS, MFA_TOKEN_TTL_SECONDS } from "./mfa/mfa-login-tokens.js";
@@ -159,7 +176,7 @@ export {
   DEFAULT_VERIFY_EMAIL_TTL_MS,
 } from "./users/account-recovery-service.js";
 export type { User } from "./users/user.js";
-export { nextPasswordChangedAt, normalizeEmail, tokensValidFrom } from "./users/user.js";
+export { NO_PASSWORD_HASH, nextPasswordChangedAt, normalizeEmail, tokensValidFrom } from "./users/user.js";
 export type { NewUser, Page, UserPatch, UserRecord } from "./users/user-repository.js";
 export { createUser, deleteUser, getUserByEmail, listUsers, updateUser } from "./users/user-repository.js";
 export type {

@@ -51,6 +51,28 @@ export function renderSecurityNotice(
         ],
         ifNotYou: `If you do not recognise this, change your password at ${base}/profile and review "Where you're signed in".`,
       });
+    case "identity_linked":
+      return notice({
+        subject: "A sign-in provider was linked to your account",
+        lines: [`At ${when}, ${text(data.provider)} was linked to your account: it can now sign in with it.`],
+        ifNotYou: `If this was not you, unlink it at ${base}/profile, change your password at ${base}/forgot-password and contact your administrator.`,
+      });
+    case "identity_unlinked":
+      return notice({
+        subject: "A sign-in provider was unlinked from your account",
+        lines: [
+          `At ${when}, ${text(data.provider)} was unlinked from your account: it no longer signs in with it.`,
+        ],
+        ifNotYou: `If this was not you, reset your password at ${base}/forgot-password and contact your administrator.`,
+      });
+    case "provider_account_created":
+      return notice({
+        subject: "Your account was created",
+        lines: [
+          `At ${when}, you signed in with ${text(data.provider)} for the first time, which created your account. It has no password: sign in with ${text(data.provider)}, or set one at ${base}/forgot-password.`,
+        ],
+        ifNotYou: "If this was not you, contact your administrator.",
+      });
     default:
       throw new Error(`unknown outbox mail kind: ${kind}`);
   }

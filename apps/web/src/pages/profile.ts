@@ -6,6 +6,7 @@ import type { Page } from "../page.js";
 import { createResendButton } from "../resend-button.js";
 import { validateProfile } from "../validation.js";
 import { activitySection } from "./profile-activity.js";
+import { identitiesSection } from "./profile-identities.js";
 import { mfaSection } from "./profile-mfa.js";
 import { passkeysSection } from "./profile-passkeys.js";
 import { sessionsSection } from "./profile-sessions.js";
@@ -130,6 +131,7 @@ export const profilePage: Page = ({ api, user: cached, setUser, navigate }) => {
       ),
       twoFactor.element,
       passkeys.element,
+      identitiesSection(api),
       h(
         "section",
         { class: "card", "aria-labelledby": "security-heading" },

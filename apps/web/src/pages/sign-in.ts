@@ -11,6 +11,7 @@ import type { Page } from "../page.js";
 import { passkeyErrorMessage } from "../passkey-errors.js";
 import { returnPathFrom } from "../return-to.js";
 import { validateSignIn } from "../validation.js";
+import { providerButtons } from "./provider-buttons.js";
 import { secondFactorStep } from "./sign-in-mfa.js";
 
 export const signInPage: Page = ({ api, navigate, email, query }) => {
@@ -108,7 +109,7 @@ export const signInPage: Page = ({ api, navigate, email, query }) => {
     : null;
 
   // Other ways to sign in (identity providers) go here, under the form; empty, it takes no room.
-  const providers = h("div", { class: "sign-in-providers", id: "sign-in-providers" });
+  const providers = h("div", { class: "sign-in-providers", id: "sign-in-providers" }, providerButtons(api));
 
   function showPasswordStep(): void {
     card.replaceChildren(

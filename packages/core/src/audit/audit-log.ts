@@ -25,6 +25,8 @@ export const AUDIT_EVENT_TYPES = [
   "refresh.reuse_detected",
   "user.updated_by_admin",
   "user.deleted",
+  "identity.linked",
+  "identity.unlinked",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

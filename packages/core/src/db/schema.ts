@@ -365,3 +365,59 @@ export const mfaLoginTokens = pgTable(
     index("mfa_login_tokens_expires_at_idx").on(table.expiresAt),
   ],
 );
+
+/**
+ * Accounts at other identity providers (OpenID Connect, GitHub) that sign in as a user. `(provider,
+ * subject)` is unique: two callbacks racing to link the same account are settled by this index, and
+ * the loser reads the winner's row. `email` is what the provider last said, for display only: matching
+ * is by subject, never by this column.
+ */
+export const userIdentities = pgTable(
+  "user_identities",
+  {
+    id: uuid().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The provider id from `OIDC_PROVIDERS` (e.g. `corp`, `github`). */
+    provider: text().notNull(),
+    /** The provider's stable id of the account (`sub`, or GitHub's numeric user id). */
+    subject: text().notNull(),
+    email: text(),
+    createdAt: timestamptz().notNull().defaultNow(),
+    lastUsedAt: timestamptz(),
+  },
+  (table) => [
+    uniqueIndex("user_identities_provider_subject_key").on(table.provider, table.subject),
+    index("user_identities_user_id_idx").on(table.userId),
+  ],
+);
+
+export type UserIdentityRow = typeof userIdentities.$inferSelect;
+
+/**
+ * Short-lived, single-use codes that carry a finished provider callback to the web app (`login`), and a
+ * signed-in user's intent to link an identity across the provider's redirect (`link`). Only the SHA-256
+ * of a code is stored; it is redeemed by one `DELETE … RETURNING` that also checks purpose and expiry,
+ * so of two concurrent redemptions exactly one gets the row. `passwordChangedAt` is the user's token
+ * boundary when the code was issued: a password change or sign-out everywhere in between voids it.
+ */
+export const loginCodes = pgTable(
+  "login_codes",
+  {
+    codeHash: text().primaryKey(),
+    purpose: text({ enum: ["login", "link"] }).notNull(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text().notNull(),
+    /** RFC 8176 methods the sign-in proved, for the session it starts. */
+    amr: text().array().notNull(),
+    /** Whether the provider's own MFA assertion, trusted by the operator, stands for the second factor. */
+    secondFactorDone: boolean().notNull().default(false),
+    passwordChangedAt: timestamptz().notNull(),
+    expiresAt: timestamptz().notNull(),
+    createdAt: timestamptz().notNull().defaultNow(),
+  },
+  (table) => [index("login_codes_expires_at_idx").on(table.expiresAt)],
+);

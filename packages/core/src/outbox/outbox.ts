@@ -10,7 +10,10 @@ export type OutboxMailKind =
   | "password_changed"
   | "email_changed"
   | "mfa_disabled"
-  | "refresh_reuse_detected";
+  | "refresh_reuse_detected"
+  | "identity_linked"
+  | "identity_unlinked"
+  | "provider_account_created";
 
 export interface OutboxMail {
   kind: OutboxMailKind;

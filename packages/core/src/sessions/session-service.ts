@@ -83,7 +83,7 @@ export interface SessionService {
    */
   start(
     user: User,
-    options?: { amr?: string[]; context?: AuditContext; rehash?: PasswordRehash },
+    options?: { amr?: string[]; context?: AuditContext; rehash?: PasswordRehash; method?: string },
   ): Promise<SessionTokens>;
   /**
    * Spends the refresh token and returns a new pair (rotation). A spent token presented again revokes
@@ -143,7 +143,7 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
   );
 
   return {
-    async start(authenticated, { amr, context = {}, rehash } = {}) {
+    async start(authenticated, { amr, context = {}, rehash, method } = {}) {
       return guard(() =>
         db.transaction(async (tx) => {
           // A login that writes the row locks it for that from the start: two logins holding it FOR SHARE
@@ -179,7 +179,11 @@ export function createSessionService(deps: SessionServiceDeps): SessionService {
           });
           await recordAuditEvent(
             tx,
-            { type: "login.succeeded", userId: user.id, details: { session_id: sessionId, device, amr } },
+            {
+              type: "login.succeeded",
+              userId: user.id,
+              details: { session_id: sessionId, device, amr, ...(method ? { method } : {}) },
+            },
             { ...context, actor: { type: "user", id: user.id } },
             new Date(at),
           );

@@ -72,6 +72,7 @@ export function createSignIn({ users, sessions, requireVerifiedEmail, secondFact
       user,
       tokens: await sessions.start(user, {
         amr: PASSWORD_AMR,
+        method: "password",
         ...(context ? { context } : {}),
         // When a second step was expected, the rehash was stored on its own above.
         ...(rehash && !secondStepFollows ? { rehash } : {}),

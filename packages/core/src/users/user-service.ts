@@ -22,7 +22,7 @@ import { spendOutstandingTokens } from "../one-time-tokens/one-time-token-reposi
 import { queueMail } from "../outbox/outbox.js";
 import type { PasswordHasher } from "../ports.js";
 import { endEverySession } from "./session-boundary.js";
-import { normalizeEmail, tokensValidFrom, type User } from "./user.js";
+import { hasPassword, normalizeEmail, tokensValidFrom, type User } from "./user.js";
 import {
   createUser,
   deleteUser,
@@ -265,13 +265,17 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
     async confirmPassword(userId, password) {
       const record = await getUserRecordById(db, userId);
       if (!record) throw new UserNotFoundError();
-      if (!(await passwords.verify(password, record.hashedPassword))) throw new IncorrectPasswordError();
+      if (!hasPassword(record.hashedPassword) || !(await passwords.verify(password, record.hashedPassword)))
+        throw new IncorrectPasswordError();
     },
 
     async changePassword(userId, { currentPassword, newPassword }, context = {}) {
       const record = await getUserRecordById(db, userId);
       if (!record) throw new UserNotFoundError();
-      if (!(await passwords.verify(currentPassword, record.hashedPassword)))
+      if (
+        !hasPassword(record.hashedPassword) ||
+        !(await passwords.verify(currentPassword, record.hashedPassword))
+      )
         throw new IncorrectPasswordError();
       // Both hash runs happen before the row is locked; under the lock, the current password proven
       // above must still be the stored one (see `applyPatch`).
@@ -343,7 +347,13 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
       );
       throw new InvalidCredentialsError();
     }
-    if (!(await passwords.verify(password, record.hashedPassword))) {
+    // An account without a password costs the same check as one with a wrong password.
+    const passwordSet = hasPassword(record.hashedPassword);
+    const matches = await passwords.verify(
+      password,
+      passwordSet ? record.hashedPassword : await getDummyHash(),
+    );
+    if (!passwordSet || !matches) {
       await recordLoginFailure({ userId: record.id, details: { reason: "wrong_password" } }, context);
       throw new InvalidCredentialsError();
     }

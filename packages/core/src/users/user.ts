@@ -54,3 +54,13 @@ export function tokensValidFrom(user: Pick<User, "passwordChangedAt">): number {
 export function nextPasswordChangedAt(user: Pick<User, "passwordChangedAt">, now: Date = new Date()): Date {
   return new Date(Math.max(now.getTime(), user.passwordChangedAt.getTime() + 1000));
 }
+
+/**
+ * Stored instead of a hash for an account created through an identity provider: no password hashes to
+ * it (it is not in any hash format), so no password signs in until one is set through a reset.
+ */
+export const NO_PASSWORD_HASH = "!no-password";
+
+export function hasPassword(hashedPassword: string): boolean {
+  return hashedPassword !== NO_PASSWORD_HASH;
+}
