@@ -238,12 +238,12 @@ export const usersPage: Page = async ({ api, user: me, query, navigate, setUser 
     const rowIndex = () => [...tableBody.children].indexOf(row);
 
     /** A button whose accessible name starts with its visible label and names the account after it. */
-    function actionButton(action: string, label: string, className: string): HTMLButtonElement {
+    function actionButton(action: string, label: string, className: string, joiner = ""): HTMLButtonElement {
       return h(
         "button",
         { type: "button", class: `button button-small ${className}`, "data-action": action },
         label,
-        h("span", { class: "visually-hidden" }, ` ${user.email}`),
+        h("span", { class: "visually-hidden" }, ` ${joiner}${user.email}`),
       );
     }
 
@@ -298,7 +298,7 @@ export const usersPage: Page = async ({ api, user: me, query, navigate, setUser 
       // Someone who lost their authenticator and recovery codes asks an administrator; your own
       // factors are managed from your profile.
       if (user.mfa_enabled && !isMe) {
-        const resetMfa = actionButton("remove-mfa", "Remove second factors", "button-danger-quiet");
+        const resetMfa = actionButton("remove-mfa", "Remove second factors", "button-danger-quiet", "of ");
         resetMfa.addEventListener("click", () => showConfirmMfaRemoval());
         actions.append(resetMfa);
       }
