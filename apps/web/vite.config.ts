@@ -1,7 +1,9 @@
 import { defineConfig } from "vite";
+import { precompress } from "./build-steps/precompress.js";
 
 // Vite loads its configuration through a default export; it has no named-export form.
 export default defineConfig({
+  plugins: [precompress()],
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -240,7 +240,17 @@ describe("GET /openapi.json", () => {
       op("GET /v1/users")
         ?.parameters?.map((p) => `${p.in}:${p.name}`)
         .sort(),
-    ).toEqual(["query:limit", "query:offset"]);
+    ).toEqual([
+      "query:email_verified",
+      "query:is_active",
+      "query:is_superuser",
+      "query:limit",
+      "query:mfa_enabled",
+      "query:offset",
+      "query:order",
+      "query:search",
+      "query:sort",
+    ]);
     expect(op("GET /v1/users/{id}")?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(["path:id"]);
     const schemas = doc.components.schemas as Record<
       string,

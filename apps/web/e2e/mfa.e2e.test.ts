@@ -377,7 +377,7 @@ describe("the administrators' reset", () => {
     const row = await findUserRow(email);
     expect(await row.locator("[data-label=MFA]").textContent()).toBe("On");
     await row.getByRole("button", { name: `Remove second factors of ${email}` }).click();
-    await row.getByRole("button", { name: `Confirm removing the second factors of ${email}` }).click();
+    await row.getByRole("button", { name: `Confirm removal ${email}` }).click();
     await page.locator(".status-message", { hasText: "signs in with the password alone" }).waitFor();
     expect(await row.locator("[data-label=MFA]").textContent()).toBe("Off");
     expect(await row.getByRole("button", { name: `Remove second factors of ${email}` }).count()).toBe(0);

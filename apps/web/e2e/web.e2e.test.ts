@@ -554,7 +554,7 @@ describe("the administrators' users table", () => {
     expect(await row.locator(".pill").textContent()).toBe("Inactive");
 
     await row.getByRole("button", { name: `Delete ${target.email}` }).click();
-    await row.getByRole("button", { name: `Confirm deleting ${target.email}` }).click();
+    await row.getByRole("button", { name: `Confirm delete ${target.email}` }).click();
     await page.locator(".status-message", { hasText: "has been deleted" }).waitFor();
     expect(await page.locator(".users-table tbody tr", { hasText: target.email }).count()).toBe(0);
   });

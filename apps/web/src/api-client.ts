@@ -81,6 +81,7 @@ export interface AuditEventFilter {
 
 export interface AdminUserUpdate {
   is_active?: boolean;
+  is_superuser?: boolean;
 }
 
 type MfaLoginBody = Parameters<Rpc["v1"]["users"]["login"]["mfa"]["$post"]>[0]["json"];
@@ -169,7 +170,8 @@ export interface ApiClient {
   listPasskeys(): Promise<Passkey[]>;
   renamePasskey(id: string, name: string): Promise<Passkey>;
   removePasskey(id: string): Promise<void>;
-  listUsers(page: { limit: number; offset: number }): Promise<UserPage>;
+  /** `filters` are `GET /v1/users` query parameters (search, sort, order, status flags) as strings. */
+  listUsers(page: { limit: number; offset: number }, filters?: Record<string, string>): Promise<UserPage>;
   updateUser(id: string, update: AdminUserUpdate): Promise<User>;
   deleteUser(id: string): Promise<void>;
   /** Administrators: removes every second factor of an account (its owner lost them). */
@@ -550,9 +552,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (response.status !== 204) throw await failure(response, "any-401");
     },
 
-    async listUsers({ limit, offset }) {
+    async listUsers({ limit, offset }, filters = {}) {
       const response = await authorized((headers) =>
-        rpc.v1.users.$get({ query: { limit: `${limit}`, offset: `${offset}` } }, { headers }),
+        rpc.v1.users.$get({ query: { ...filters, limit: `${limit}`, offset: `${offset}` } }, { headers }),
       );
       if (response.status !== 200) throw await failure(response, "any-401");
       return response.json();

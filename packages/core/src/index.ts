@@ -177,7 +177,7 @@ export {
 } from "./users/account-recovery-service.js";
 export type { User } from "./users/user.js";
 export { NO_PASSWORD_HASH, nextPasswordChangedAt, normalizeEmail, tokensValidFrom } from "./users/user.js";
-export type { NewUser, Page, UserPatch, UserRecord } from "./users/user-repository.js";
+export type { NewUser, Page, UserListQuery, UserPatch, UserRecord } from "./users/user-repository.js";
 export { createUser, deleteUser, getUserByEmail, listUsers, updateUser } from "./users/user-repository.js";
 export type {
   AdminUserPatch,

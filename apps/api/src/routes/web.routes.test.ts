@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { brotliCompressSync, brotliDecompressSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "#test-support";
 import { WEB_CONTENT_SECURITY_POLICY } from "./web.routes.js";
@@ -8,6 +9,7 @@ import { WEB_CONTENT_SECURITY_POLICY } from "./web.routes.js";
 const INDEX =
   '<!doctype html><html><head><script type="module" src="/assets/app-abc123.js"></script></head></html>';
 const HTML = { accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
+const BIG_CSS = `${".rule { color: red; }\n".repeat(200)}`;
 
 describe("the web app served next to the API", () => {
   let root: string;
@@ -24,6 +26,9 @@ describe("the web app served next to the API", () => {
     await writeFile(join(distDir, "assets", "app-abc123.js"), "export {};\n");
     await writeFile(join(distDir, "assets", "app-abc123.js.map"), '{"sources":["../src/main.ts"]}');
     await writeFile(join(distDir, "favicon.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
+    await writeFile(join(distDir, "assets", "big-abc123.css"), BIG_CSS);
+    await writeFile(join(distDir, "assets", "big-abc123.css.br"), brotliCompressSync(BIG_CSS));
+    await writeFile(join(distDir, "assets", "big-abc123.css.gz"), gzipSync(BIG_CSS));
     t = await createTestApp("postgres", { webDistDir: distDir });
     bare = await createTestApp("postgres", { webDistDir: join(distDir, "missing") });
   });
@@ -51,6 +56,37 @@ describe("the web app served next to the API", () => {
     expect(response.headers.get("content-security-policy")).toBe(WEB_CONTENT_SECURITY_POLICY);
   });
 
+  it("sends the precompressed copy the client prefers, with Vary and that copy's length and ETag", async () => {
+    const br = await t.request("/assets/big-abc123.css", { headers: { "accept-encoding": "gzip, br" } });
+    expect(br.headers.get("content-encoding")).toBe("br");
+    expect(br.headers.get("vary")).toMatch(/accept-encoding/i);
+    const body = Buffer.from(await br.arrayBuffer());
+    expect(Number(br.headers.get("content-length"))).toBe(body.byteLength);
+    expect(brotliDecompressSync(body).toString("utf8")).toBe(BIG_CSS);
+
+    const gzip = await t.request("/assets/big-abc123.css", {
+      headers: { "accept-encoding": "br;q=0.1, gzip" },
+    });
+    expect(gzip.headers.get("content-encoding")).toBe("gzip");
+    const plain = await t.request("/assets/big-abc123.css");
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    expect(await plain.text()).toBe(BIG_CSS);
+    expect(new Set([br, gzip, plain].map((r) => r.headers.get("etag"))).size).toBe(3);
+
+    const cached = await t.request("/assets/big-abc123.css", {
+      headers: { "accept-encoding": "br", "if-none-match": br.headers.get("etag") ?? "" },
+    });
+    expect(cached.status).toBe(304);
+  });
+
+  it("sends a small file as it is, without Vary", async () => {
+    const response = await t.request("/favicon.svg", { headers: { "accept-encoding": "br, gzip" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-encoding")).toBeNull();
+    expect(response.headers.get("vary")).toBeNull();
+    expect(response.headers.get("cache-control")).toBe("no-cache");
+  });
+
   it("answers a browser navigating to a client-side route with index.html", async () => {
     const response = await t.request("/profile", { headers: HTML });
     expect(response.status).toBe(200);
@@ -66,6 +102,10 @@ describe("the web app served next to the API", () => {
     ["a path traversal", "/assets/../../secret.txt", HTML],
     ["a source map left in the build", "/assets/app-abc123.js.map", {}],
     ["a source map asked for by a browser", "/assets/app-abc123.js.map", HTML],
+    ["a missing file with an extension", "/logo.png", HTML],
+    ["a folder-like path under /assets/", "/assets/nothing", HTML],
+    ["an unknown well-known path", "/.well-known/nope", HTML],
+    ["a precompressed copy by its own name", "/assets/big-abc123.css.gz", HTML],
   ])("keeps 404 problem+json for %s", async (_name, path, headers) => {
     const response = await t.request(path, { headers });
     expect(response.status).toBe(404);

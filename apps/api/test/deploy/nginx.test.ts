@@ -103,4 +103,42 @@ describe("deploy/web/nginx.conf", () => {
     const mapLocation = locations.find((location) => location.selector === "~ \\.map$");
     expect(mapLocation?.body).toMatch(/return\s+404\s*;/);
   });
+
+  it("sends the build's .gz copies with Vary: Accept-Encoding, and asks for no module the image lacks", () => {
+    const { serverLevel, locations } = parseServer(readFileSync(NGINX_CONF, "utf8"));
+    expect(serverLevel).toMatch(/^\s*gzip_static\s+on\s*;/m);
+    expect(serverLevel).toMatch(/^\s*gzip_vary\s+on\s*;/m);
+    // brotli_static is ngx_brotli's: an official nginx image would refuse to start on it.
+    const conf = readFileSync(NGINX_CONF, "utf8").replace(/#.*$/gm, "");
+    expect(conf).not.toMatch(/\bbrotli/);
+    expect(conf).not.toMatch(/^\s*load_module/m);
+    for (const location of locations) expect(location.body).not.toMatch(/gzip_static\s+off/);
+  });
+
+  it("caches only the hashed assets for a year, and never index.html", () => {
+    const conf = readFileSync(NGINX_CONF, "utf8");
+    const map = conf.slice(conf.indexOf("map "), conf.indexOf("}", conf.indexOf("map ")));
+    expect(map).toMatch(/"~\^200 \/assets\/"\s+"public, max-age=31536000, immutable";/);
+    expect(map).toMatch(/default\s+"no-cache";/);
+  });
+
+  it("answers a missing file, asset or well-known path with 404 and falls back to index.html only for the rest", () => {
+    const { locations } = parseServer(readFileSync(NGINX_CONF, "utf8"));
+    const bySelector = new Map(locations.map((location) => [location.selector, location.body]));
+    expect(bySelector.get("/assets/")).toMatch(/try_files\s+\$uri\s+=404\s*;/);
+    expect(bySelector.get("/.well-known/")).toMatch(/try_files\s+\$uri\s+=404\s*;/);
+    const withExtension = locations.find(
+      (location) => location.selector.startsWith("~") && !/map/.test(location.selector),
+    );
+    expect(withExtension?.body).toMatch(/try_files\s+\$uri\s+=404\s*;/);
+    // The pattern nginx applies to the request path: file names match, client-side routes do not.
+    const pattern = new RegExp((withExtension?.selector ?? "").replace(/^~\s*/, ""));
+    expect(["/logo.png", "/assets/index-abc.js", "/robots.txt"].every((path) => pattern.test(path))).toBe(
+      true,
+    );
+    expect(
+      ["/profile", "/users/0190a5f0-0000-7000-8000-000000000000", "/"].some((path) => pattern.test(path)),
+    ).toBe(false);
+    expect(bySelector.get("/")).toMatch(/try_files\s+\$uri\s+\$uri\/\s+\/index\.html\s*;/);
+  });
 });

@@ -42,6 +42,9 @@ export const users = pgTable(
   (table) => [
     uniqueIndex("users_email_lower_key").on(sql`lower(${table.email})`),
     index("users_created_at_idx").on(table.createdAt, table.id),
+    // The admin search is a case-insensitive email prefix (`lower(email) LIKE 'abc%'`): text_pattern_ops
+    // lets that be an index range scan whatever the database's collation.
+    index("users_email_lower_pattern_idx").on(sql`lower(${table.email}) text_pattern_ops`),
   ],
 );
 

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
 import { uuidv7 } from "uuidv7";
 import type { Db } from "../db/client.js";
 import { translateDatabaseError } from "../db/database-errors.js";
@@ -273,17 +273,58 @@ export interface Page {
   offset: number;
 }
 
-/** One page of users, oldest first (ties broken by id, so pages never overlap), and the total count. */
-export async function listUsers(db: Db, { limit, offset }: Page): Promise<{ items: User[]; total: number }> {
+/** How an administrator narrows and orders the list; every field is optional and all of them combine. */
+export interface UserListQuery extends Page {
+  /** Emails starting with this text, compared case-insensitively (emails are stored lower-cased). */
+  emailPrefix?: string | undefined;
+  isActive?: boolean | undefined;
+  isSuperuser?: boolean | undefined;
+  emailVerified?: boolean | undefined;
+  mfaEnabled?: boolean | undefined;
+  /** Default `created_at`, oldest first. */
+  sort?: "created_at" | "email" | undefined;
+  order?: "asc" | "desc" | undefined;
+}
+
+/** `%`, `_` and the escape character itself are literal in a search, not LIKE wildcards. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+function listFilter(query: UserListQuery): SQL | undefined {
+  const conditions: SQL[] = [];
+  if (query.emailPrefix !== undefined && query.emailPrefix !== "") {
+    // The same expression as users_email_lower_pattern_idx (text_pattern_ops), so a prefix is an index
+    // range scan on any collation; a substring search would need pg_trgm, which PGlite does not load.
+    conditions.push(sql`lower(${users.email}) like ${`${escapeLike(query.emailPrefix.toLowerCase())}%`}`);
+  }
+  if (query.isActive !== undefined) conditions.push(eq(users.isActive, query.isActive));
+  if (query.isSuperuser !== undefined) conditions.push(eq(users.isSuperuser, query.isSuperuser));
+  if (query.mfaEnabled !== undefined) conditions.push(eq(users.mfaEnabled, query.mfaEnabled));
+  if (query.emailVerified !== undefined)
+    conditions.push(query.emailVerified ? isNotNull(users.emailVerifiedAt) : isNull(users.emailVerifiedAt));
+  return conditions.length > 0 ? and(...conditions) : undefined;
+}
+
+/**
+ * One page of users and how many match. Oldest first unless `sort`/`order` say otherwise; ties are broken
+ * by id in the same direction, so pages never overlap.
+ */
+export async function listUsers(db: Db, query: UserListQuery): Promise<{ items: User[]; total: number }> {
+  const direction = query.order === "desc" ? desc : asc;
+  // lower(email) is what the unique index holds, so sorting by it can walk that index.
+  const key = query.sort === "email" ? sql`lower(${users.email})` : users.createdAt;
+  const where = listFilter(query);
   try {
     const [items, totals] = await Promise.all([
       db
         .select(userColumns)
         .from(users)
-        .orderBy(asc(users.createdAt), asc(users.id))
-        .limit(limit)
-        .offset(offset),
-      db.select({ total: count() }).from(users),
+        .where(where)
+        .orderBy(direction(key), direction(users.id))
+        .limit(query.limit)
+        .offset(query.offset),
+      db.select({ total: count() }).from(users).where(where),
     ]);
     return { items, total: totals[0]?.total ?? 0 };
   } catch (error) {

@@ -33,9 +33,9 @@ import {
   listUsers,
   lockActiveSuperusers,
   lockUserRecord,
-  type Page,
   replacePasswordHash,
   toUser,
+  type UserListQuery,
   type UserPatch,
   type UserRecord,
   updateUser,
@@ -161,8 +161,8 @@ export interface UserService {
    * @throws UserNotFoundError, LastSuperuserError when this is the last active superuser
    */
   deleteAccount(userId: string, context?: AuditContext): Promise<void>;
-  /** A page of users in creation order, and how many users there are in all. */
-  listUsers(page: Page): Promise<UserPage>;
+  /** A page of the users matching `query` (all of them by default, in creation order), and how many match. */
+  listUsers(query: UserListQuery): Promise<UserPage>;
   /**
    * A superuser's change to any account. Demoting or deactivating the last active superuser is refused.
    * A new password or a deactivation ends every session of the user (as `changePassword` does), so a
@@ -290,8 +290,8 @@ export function createUserService({ db, passwords, auditEmailKey }: UserServiceD
       await removeUser(userId, userContext(context, userId));
     },
 
-    async listUsers(page) {
-      return listUsers(db, page);
+    async listUsers(query) {
+      return listUsers(db, query);
     },
 
     async adminUpdateUser(userId, { email, fullName, isActive, isSuperuser, password }, context = {}) {

@@ -20,6 +20,8 @@ const listUsersRoute = createRoute({
   path: "/",
   tags: ["admin"],
   summary: "List users, oldest first (superusers only)",
+  description:
+    "Without parameters, every user oldest first. `search` (an email prefix), the status flags and `sort`/`order` combine; `total` counts the matching users.",
   security: BEARER_SECURITY,
   request: { query: listUsersQuerySchema },
   responses: {
@@ -87,8 +89,19 @@ export function adminRoutes(deps: AppDeps) {
 
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi({ ...listUsersRoute, middleware: [authenticated, superuser] as const }, async (c) => {
-      const { limit, offset } = c.req.valid("query");
-      const page = await users.listUsers({ limit, offset });
+      const query = c.req.valid("query");
+      const { limit, offset } = query;
+      const page = await users.listUsers({
+        limit,
+        offset,
+        emailPrefix: query.search,
+        sort: query.sort,
+        order: query.order,
+        isActive: query.is_active,
+        isSuperuser: query.is_superuser,
+        emailVerified: query.email_verified,
+        mfaEnabled: query.mfa_enabled,
+      });
       return c.json({ items: page.items.map(toUserResource), total: page.total, limit, offset }, 200);
     })
     .openapi({ ...getUserRoute, middleware: [authenticated, superuser] as const }, async (c) => {

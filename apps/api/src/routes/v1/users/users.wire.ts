@@ -205,7 +205,30 @@ export const listUsersQuerySchema = z.object({
     .max(2_147_483_647, "is too large")
     .default(0)
     .openapi({ type: "integer", minimum: 0, default: 0 }),
+  search: z.string().trim().max(254, "must be at most 254 characters").optional().openapi({
+    description:
+      "Only users whose email starts with this text, compared case-insensitively (`%` and `_` are literal). Empty means no filter.",
+    example: "ada@",
+  }),
+  sort: z
+    .enum(["created_at", "email"], "must be created_at or email")
+    .default("created_at")
+    .openapi({ description: "The order of the list; ties are broken by id." }),
+  order: z.enum(["asc", "desc"], "must be asc or desc").default("asc"),
+  is_active: booleanQuery("Only active (`true`) or deactivated (`false`) users"),
+  is_superuser: booleanQuery("Only superusers (`true`) or only the others (`false`)"),
+  email_verified: booleanQuery("Only users whose current email is (`true`) or is not (`false`) verified"),
+  mfa_enabled: booleanQuery("Only users with (`true`) or without (`false`) a second factor"),
 });
+
+/** A query-string flag: exactly `true` or `false`, absent for "either" (no `1`, `yes` or empty guesses). */
+function booleanQuery(description: string) {
+  return z
+    .enum(["true", "false"], "must be true or false")
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === "true"))
+    .openapi({ description });
+}
 
 export const userIdParamSchema = z.object({
   id: z.uuid("must be a UUID").openapi({ param: { name: "id", in: "path" }, format: "uuid" }),
@@ -214,7 +237,10 @@ export const userIdParamSchema = z.object({
 export const userPageSchema = z
   .object({
     items: z.array(userResourceSchema),
-    total: z.number().int().openapi({ description: "How many users there are in all" }),
+    total: z
+      .number()
+      .int()
+      .openapi({ description: "How many users match the filters (all users when there are none)" }),
     limit: z.number().int(),
     offset: z.number().int(),
   })
