@@ -144,6 +144,7 @@ describe("where you're signed in", () => {
       other.expectFailure("GET", "/v1/users/me/events", 401);
       other.expectFailure("GET", "/v1/users/me/mfa", 401);
       other.expectFailure("GET", "/v1/users/me/passkeys", 401);
+      other.expectFailure("GET", "/v1/users/me/identities", 401);
       other.expectFailure("POST", "/v1/users/token/refresh", 401);
       await other.page.getByRole("link", { name: "Profile" }).click();
       await waitForPath(other.page, "/sign-in");

@@ -280,6 +280,7 @@ describe("a deactivated account", () => {
       "/v1/users/me/events",
       "/v1/users/me/mfa",
       "/v1/users/me/passkeys",
+      "/v1/users/me/identities",
     ]) {
       w.expectFailure("GET", path, 401);
     }

@@ -241,8 +241,19 @@ function refusedToken(response: MinimalResponse): boolean {
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const rpc = createRpc(options.baseUrl, fetchImpl);
+  // Calls that carry the access token belong to the session: signing out aborts the ones still in flight,
+  // or a list that was loading would be answered 401 after the sign-out and read as an expired session.
+  let sessionCalls = new AbortController();
+  const rpc = createRpc(options.baseUrl, (input, init) => {
+    const carriesToken = new Headers(init?.headers).has("authorization");
+    return fetchImpl(input, carriesToken && !init?.signal ? { ...init, signal: sessionCalls.signal } : init);
+  });
   const { tokens } = options;
+  function signedOut(): void {
+    tokens.clear();
+    sessionCalls.abort();
+    sessionCalls = new AbortController();
+  }
 
   function bearer(): { Authorization: string } {
     const token = tokens.get();
@@ -301,6 +312,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   function expire(error: ApiError): ApiError {
+    // The calls still in flight are refused too and each says why; aborting them would lose that.
     tokens.clear();
     const expired = new ApiError({ ...error, sessionExpired: true });
     options.onSessionExpired(expired);
@@ -422,7 +434,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
 
     async signOut() {
-      tokens.clear();
+      signedOut();
       // Signing out locally must not depend on the network: a failed revocation is only logged. The
       // answer clears the cookie, which script cannot.
       await send(() =>
@@ -437,7 +449,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         rpc.v1.users["logout-all"].$post({ header: COOKIE_DELIVERY }, { headers }),
       );
       if (response.status !== 204) throw await failure(response, "any-401");
-      tokens.clear();
+      signedOut();
     },
 
     isSignedIn() {
