@@ -49,6 +49,9 @@ export interface DatabaseOptions {
    * Named prepared statements (postgres.js `prepare`). Default true. Turn off behind a pooler in
    * transaction mode that does not track them (PgBouncer before 1.21, or without
    * `max_prepared_statements`): a statement prepared on one server connection is not there on the next.
+   * Off also stops postgres.js from pipelining queries onto a connection that is still busy: through a
+   * transaction-mode pooler a pipelined query can wait forever (porsager/postgres#970), which the
+   * PgBouncer 1.18 test reproduced as a login that never answered.
    */
   preparedStatements?: boolean | undefined;
 }
@@ -114,6 +117,7 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
     max,
     connect_timeout: connectTimeoutSeconds,
     prepare: preparedStatements,
+    ...(preparedStatements ? {} : { max_pipeline: 0 }),
     idle_timeout: options.idleTimeoutSeconds ?? 60,
     // postgres.js waits 3^n/100 s (up to 20 s) before each reconnect after n failures, and queries queue
     // behind that wait: during an outage they would hang, and after it the pool would stay away for up
