@@ -13,7 +13,7 @@ function problemsOf(env: Record<string, string>): string[] {
   return [];
 }
 
-/** @see issue 19 */
+/** Providers come from OIDC_PROVIDERS and OIDC_<ID>_*; a secret never appears in a configuration error. */
 describe("loadConfig: identity providers (OIDC_*)", () => {
   it("configures none by default", () => {
     expect(loadConfig({}).oidc.providers).toEqual([]);

@@ -2,7 +2,6 @@
  * The whole provider sign-in over real HTTP against the built server, on Node and on Bun: authorize →
  * the real OpenID provider → the callback → the web app's landing with a one-time code → the exchange →
  * a working access token; and the code's second use refused.
- * @see issue 19
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -2,7 +2,6 @@
  * Signing in through identity providers over HTTP, against a real OpenID provider (oidc-provider) and a
  * GitHub-like OAuth stub: the flow, its protocol checks (state, code replay, nonce, audience, expiry,
  * signature), the linking rules, second factors after the callback, and unlinking.
- * @see issue 19
  */
 import { auditEvents, createIdentityService, outbox } from "@app/core";
 import { openTestDatabase, testDatabaseKinds, uniqueEmail } from "@app/core/testing";

@@ -3,7 +3,6 @@
  * real process with `OIDC_PROVIDERS` pointing at a real OpenID provider (oidc-provider) on loopback:
  * link a provider from the profile, unlink it, then sign in with it from the sign-in page's button and
  * land signed in. Fails on a console error, a CSP violation or an unexpected failed request.
- * @see issue 19
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -3,7 +3,6 @@
  * SameSite=Strict cookie, the access token in memory, renewed on load (new tabs, links, Ctrl+click),
  * every authenticated call renewed (the resend defect), return-to after sign-in, a deactivated account
  * told so, and the CSRF defences of the cookie routes, from a real cross-site page and over plain HTTP.
- * @see issue 16 (Sessions)
  */
 import { randomUUID } from "node:crypto";
 import { sign } from "hono/jwt";

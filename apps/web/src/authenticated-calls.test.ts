@@ -3,7 +3,6 @@
  * that attaches the access token by itself signs the person out as soon as that token expires instead
  * of renewing it (the "resend the verification email" defect). This reads the web app's sources and
  * fails on any API call made another way.
- * @see issue 16 (Sessions)
  */
 /// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";

@@ -2,7 +2,6 @@
  * The web app's cookie mode (`X-Token-Delivery: cookie`): the refresh token in an HttpOnly, SameSite=Strict
  * cookie scoped to the refresh and logout paths, the CSRF refusals, rotation and reuse detection through
  * the cookie, and API clients' JSON bodies left as they were.
- * @see issue 16 (Sessions)
  */
 import { updateUser } from "@app/core";
 import { testDatabaseKinds, uniqueEmail } from "@app/core/testing";
