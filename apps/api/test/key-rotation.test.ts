@@ -3,46 +3,17 @@
  * (the built CLI) forcing rotations. Both servers must pick up the new key, keep accepting tokens of the
  * old one until they expire, and refuse them once `--retire-old` has removed it.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { signingKeys } from "@app/core";
 import { openTestDatabase, type TestDatabase, uniqueEmail } from "@app/core/testing";
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, runNodeScript } from "./support/node-script.js";
 import { type RunningServer, startServer } from "./support/server-process.js";
 
 const ROTATE_KEYS = fileURLToPath(new URL("../dist/cli/rotate-keys.js", import.meta.url));
 const SECRET = "key-rotation-test-secret-0123456789abcdef";
 const PASSWORD = "correct horse battery";
-
-function runRotateKeys(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [ROTATE_KEYS, ...args], {
-      env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Polls `check` until it returns a value, or fails after `timeoutMs` naming what was awaited. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe("keys:rotate with two servers on one PostgreSQL", () => {
   let database: TestDatabase;
@@ -65,10 +36,14 @@ describe("keys:rotate with two servers on one PostgreSQL", () => {
   const kidOf = (token: string) => decodeProtectedHeader(token).kid;
   /** Logs in on `server` until it signs with `kid`: it reloads the keys every second. */
   const tokenSignedWith = (server: RunningServer, kid: string) =>
-    eventually(`${server.url} to sign with ${kid}`, async () => {
-      const token = await login(server);
-      return kidOf(token) === kid ? token : undefined;
-    });
+    eventually(
+      `${server.url} to sign with ${kid}`,
+      async () => {
+        const token = await login(server);
+        return kidOf(token) === kid ? token : undefined;
+      },
+      { intervalMs: 200 },
+    );
 
   beforeAll(async () => {
     database = await openTestDatabase("postgres");
@@ -96,10 +71,10 @@ describe("keys:rotate with two servers on one PostgreSQL", () => {
   });
 
   it("refuses to run without the servers' secret, and on bad arguments", async () => {
-    const noSecret = await runRotateKeys([], { DATABASE_URL: env.DATABASE_URL ?? "" });
+    const noSecret = await runNodeScript(ROTATE_KEYS, [], { DATABASE_URL: env.DATABASE_URL ?? "" });
     expect(noSecret.code).toBe(2);
     expect(noSecret.stderr).toMatch(/KEY_ENCRYPTION_SECRET/);
-    expect((await runRotateKeys(["--bogus"], env)).code).toBe(2);
+    expect((await runNodeScript(ROTATE_KEYS, ["--bogus"], env)).code).toBe(2);
     expect(await database.database.db.select().from(signingKeys)).toHaveLength(1);
   });
 
@@ -108,7 +83,7 @@ describe("keys:rotate with two servers on one PostgreSQL", () => {
     const oldKid = kidOf(oldToken);
     expect(kidOf(await login(b))).toBe(oldKid);
 
-    const rotated = await runRotateKeys([], env);
+    const rotated = await runNodeScript(ROTATE_KEYS, [], env);
     expect(rotated).toMatchObject({ code: 0, stderr: "" });
     const newKid = /^new signing key (\S+)$/m.exec(rotated.stdout)?.[1] ?? "";
     expect(rotated.stdout).toContain(`retired ${oldKid} (published until its tokens expire)`);
@@ -124,15 +99,17 @@ describe("keys:rotate with two servers on one PostgreSQL", () => {
       expect(jwks.keys.map((key) => key.kid).sort()).toEqual([newKid, oldKid].sort());
     }
 
-    const retired = await runRotateKeys(["--retire-old"], env);
+    const retired = await runNodeScript(ROTATE_KEYS, ["--retire-old"], env);
     expect(retired.code).toBe(0);
     expect(retired.stdout).toContain(`removed ${oldKid}`);
     expect(retired.stdout).toContain(`removed ${newKid}`);
     const latestKid = /^new signing key (\S+)$/m.exec(retired.stdout)?.[1] ?? "";
     for (const server of [a, b]) {
       for (const token of [oldToken, fromA]) {
-        await eventually(`${server.url} to refuse a token of a removed key`, async () =>
-          (await meStatus(server, token)) === 401 ? true : undefined,
+        await eventually(
+          `${server.url} to refuse a token of a removed key`,
+          async () => ((await meStatus(server, token)) === 401 ? true : undefined),
+          { intervalMs: 200 },
         );
       }
       expect(await meStatus(server, await tokenSignedWith(server, latestKid))).toBe(200);

@@ -4,7 +4,6 @@
  * advisory locks, LISTEN). With DATABASE_PREPARED_STATEMENTS=false the HTTP flows, the migrator, the key
  * CLI, the outbox and the sweep all work through it; with prepared statements on, requests fail.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { createPasswordHasher } from "@app/auth";
@@ -12,6 +11,7 @@ import { createDatabase, createUser, type Database, issueOneTimeToken, oneTimeTo
 import { testDatabaseUrl, uniqueEmail, withDatabase } from "@app/core/testing";
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, runNodeScript } from "./support/node-script.js";
 import { type RunningPgBouncer, startPgBouncer } from "./support/pgbouncer.js";
 import { type RunningServer, startServer } from "./support/server-process.js";
 import { startSmtpServer } from "./support/smtp-server.js";
@@ -22,34 +22,6 @@ const ROTATE_KEYS = fileURLToPath(new URL("../dist/cli/rotate-keys.js", import.m
 const PASSWORD = "correct horse battery";
 const NEW_PASSWORD = "battery staple horse";
 const SECRET = "pgbouncer-test-secret-0123456789abcdef";
-
-function runNode(script: string, args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [script, ...args], {
-      env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * 24 clients at once, each registering and signing in, each request with a deadline (a pooled
@@ -148,7 +120,7 @@ describe("through PgBouncer 1.18 in transaction pooling mode", () => {
   });
 
   it("migrates through the pooler, two migrators at once, each migration once", async () => {
-    const runs = await Promise.all(Array.from({ length: 2 }, () => runNode(MIGRATE, [], env)));
+    const runs = await Promise.all(Array.from({ length: 2 }, () => runNodeScript(MIGRATE, [], env)));
     for (const run of runs) expect(run).toMatchObject({ code: 0, stdout: "migrations applied (postgres)\n" });
     const applied = (await direct.db.execute("select hash from drizzle.__drizzle_migrations")) as unknown as {
       hash: string;
@@ -261,7 +233,7 @@ describe("through PgBouncer 1.18 in transaction pooling mode", () => {
 
     it("keys:rotate through the pooler: the server signs with the new key, the old token still verifies", async () => {
       const { email, access } = await signUp("keys");
-      const rotated = await runNode(ROTATE_KEYS, [], env);
+      const rotated = await runNodeScript(ROTATE_KEYS, [], env);
       expect(rotated).toMatchObject({ code: 0, stderr: "" });
       const newKid = /^new signing key (\S+)$/m.exec(rotated.stdout)?.[1] ?? "";
       expect(newKid).not.toBe("");
